@@ -1,0 +1,426 @@
+/*
+ * env.c: opening a journal, transactions, and growing the map.
+ *
+ * A journal is an LMDB environment in a directory, holding six named
+ * databases (specs/storage.md).  The map starts small and doubles whenever a
+ * write transaction fills it: jn_write() aborts, grows and runs the batch
+ * again, so MDB_MAP_FULL never reaches a caller.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <sodium.h>
+
+#include "internal.h"
+
+#define DEFAULT_MAPSIZE (64ULL << 20)
+
+static const char *const dbnames[] = { "events", "ids", "streams", "heads", "retracted", "meta" };
+
+int
+jn_mdb_rc(jn_txn *txn, int rc)
+{
+	switch (rc) {
+	case 0:
+		return 0;
+	case MDB_MAP_FULL:
+		if (txn) {
+			txn->bad = 1;
+			txn->mapfull = 1;
+		}
+		return JN_EMAPFULL;
+	case MDB_NOTFOUND:
+		return JN_ENOTFOUND;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+	case MDB_BAD_TXN:
+		if (txn)
+			txn->bad = 1;
+		return JN_ECORRUPT;
+	case MDB_VERSION_MISMATCH:
+		return JN_EFORMAT;
+	default:
+		if (txn && !txn->rdonly)
+			txn->bad = 1;
+		return rc;
+	}
+}
+
+static uint64_t
+initial_mapsize(void)
+{
+	const char *s = getenv("OYAKO_MAPSIZE");
+	unsigned long long v;
+
+	/* Tests start with a tiny map to prove that it grows. */
+	if (s && *s) {
+		v = strtoull(s, NULL, 10);
+		if (v >= 65536)
+			return v;
+	}
+	return DEFAULT_MAPSIZE;
+}
+
+/* Reads the format version and refuses a newer layout. */
+static int
+check_format(jn_env *env, MDB_txn *t)
+{
+	MDB_val k = { 6, (void *)"format" }, v;
+	int rc;
+
+	rc = mdb_get(t, env->meta, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return JN_ECORRUPT;
+	if (rc != 0)
+		return jn_mdb_rc(NULL, rc);
+	if (v.mv_size != 4)
+		return JN_ECORRUPT;
+	if (jn_get_u32(v.mv_data) > JN_FORMAT_VERSION)
+		return JN_EFORMAT;
+	return 0;
+}
+
+static int
+open_dbs(jn_env *env, int create)
+{
+	MDB_txn *t = NULL;
+	MDB_dbi *dbis[] = { &env->events, &env->ids, &env->streams, &env->heads,
+		&env->retracted, &env->meta };
+	unsigned extra;
+	uint8_t fmt[4];
+	char created[JN_RECORDED_LEN + 1];
+	MDB_val k, v;
+	size_t i;
+	int rc;
+
+	rc = mdb_txn_begin(env->mdb, NULL, create ? 0 : MDB_RDONLY, &t);
+	if (rc != 0)
+		return jn_mdb_rc(NULL, rc);
+	for (i = 0; i < sizeof dbis / sizeof dbis[0]; i++) {
+		extra = dbis[i] == &env->streams ? MDB_DUPSORT | MDB_DUPFIXED : 0;
+		rc = mdb_dbi_open(t, dbnames[i], (create ? MDB_CREATE : 0) | extra, dbis[i]);
+		if (rc == MDB_NOTFOUND)
+			rc = JN_ECORRUPT;	/* a data.mdb that is not a journal */
+		if (rc != 0)
+			goto txn_abort;
+	}
+	if (create) {
+		struct timespec ts;
+		struct tm tm;
+		jn_put_u32(fmt, JN_FORMAT_VERSION);
+		k.mv_size = 6, k.mv_data = (void *)"format";
+		v.mv_size = 4, v.mv_data = fmt;
+		if ((rc = mdb_put(t, env->meta, &k, &v, 0)) != 0)
+			goto txn_abort;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		k.mv_size = 7, k.mv_data = (void *)"created";
+		v.mv_size = strlen(created), v.mv_data = created;
+		if ((rc = mdb_put(t, env->meta, &k, &v, 0)) != 0)
+			goto txn_abort;
+	} else if ((rc = check_format(env, t)) != 0) {
+		goto txn_abort;
+	}
+	/* Handles opened in a read txn survive only through commit. */
+	rc = mdb_txn_commit(t);
+	return jn_mdb_rc(NULL, rc);
+txn_abort:
+	mdb_txn_abort(t);
+	return rc < 0 && rc > -30900 ? jn_mdb_rc(NULL, rc) : rc;
+}
+
+/* A data file shorter than the pages LMDB says it uses would make reads
+ * fault (SIGBUS) on the missing part of the map: refuse it up front. */
+static int
+check_truncated(jn_env *env, const char *path)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	struct stat fs;
+	char file[PATH_MAX];
+
+	if (mdb_env_info(env->mdb, &info) != 0 || mdb_env_stat(env->mdb, &st) != 0)
+		return JN_ECORRUPT;
+	snprintf(file, sizeof file, "%s/data.mdb", path);
+	if (stat(file, &fs) != 0)
+		return errno;
+	if ((uint64_t)fs.st_size < ((uint64_t)info.me_last_pgno + 1) * st.ms_psize)
+		return JN_ECORRUPT;
+	return 0;
+}
+
+static int
+env_try(jn_env *env, const char *path, unsigned mflags, int create)
+{
+	int rc;
+
+	if ((rc = mdb_env_create(&env->mdb)) != 0)
+		return rc;
+	mdb_env_set_maxdbs(env->mdb, 8);
+	mdb_env_set_maxreaders(env->mdb, 254);
+	if (create)
+		mdb_env_set_mapsize(env->mdb, (size_t)initial_mapsize());
+	rc = mdb_env_open(env->mdb, path, mflags, 0600);
+	if (rc != 0) {
+		mdb_env_close(env->mdb);
+		env->mdb = NULL;
+	}
+	return rc;
+}
+
+int
+jn_env_open(const char *path, unsigned flags, jn_env **envp)
+{
+	jn_env *env;
+	char file[PATH_MAX];
+	struct stat st;
+	unsigned mflags = MDB_NOTLS;
+	int create = (flags & JN_CREATE) != 0, rc, dead;
+
+	*envp = NULL;
+	if (sodium_init() < 0)
+		return ENOMEM;
+	if (snprintf(file, sizeof file, "%s/data.mdb", path) >= (int)sizeof file)
+		return ENAMETOOLONG;
+	if (create) {
+		if (flags & JN_RDONLY)
+			return EINVAL;
+		if (mkdir(path, 0700) != 0 && errno != EEXIST)
+			return errno;
+		if (stat(file, &st) == 0)
+			return JN_EEXIST;
+	} else if (stat(file, &st) != 0) {
+		return errno == ENOENT ? JN_ENOTFOUND : errno;
+	}
+	if ((env = calloc(1, sizeof *env)) == NULL)
+		return ENOMEM;
+	env->flags = flags;
+	if (flags & JN_RDONLY)
+		mflags |= MDB_RDONLY;
+	if (flags & JN_NOSYNC)
+		mflags |= MDB_NOSYNC;
+	rc = env_try(env, path, mflags, create);
+	if ((rc == EACCES || rc == EROFS) && (flags & JN_RDONLY)) {
+		/* A copy on read-only media: no lock file can be made, and no
+		 * writer can exist, so reading without locks is safe. */
+		env->nolock = 1;
+		rc = env_try(env, path, mflags | MDB_NOLOCK, 0);
+	}
+	if (rc == MDB_INVALID || rc == MDB_CORRUPTED)
+		rc = JN_ECORRUPT;
+	if (rc != 0)
+		goto env_free;
+	if (!create && (rc = check_truncated(env, path)) != 0)
+		goto env_close;
+	if ((rc = open_dbs(env, create)) != 0)
+		goto env_close;
+	if (!env->nolock)
+		mdb_reader_check(env->mdb, &dead);
+	*envp = env;
+	return 0;
+env_close:
+	mdb_env_close(env->mdb);
+env_free:
+	free(env);
+	return rc;
+}
+
+void
+jn_env_close(jn_env *env)
+{
+	if (env == NULL)
+		return;
+	mdb_env_close(env->mdb);
+	free(env);
+}
+
+static int
+grow(jn_env *env, uint64_t atleast)
+{
+	MDB_envinfo info;
+	uint64_t size;
+	int rc;
+
+	if ((rc = mdb_env_info(env->mdb, &info)) != 0)
+		return rc;
+	size = info.me_mapsize;
+	if (size >= atleast)
+		return 0;
+	while (size < atleast) {
+		if (size > (UINT64_MAX >> 2))
+			return ENOSPC;
+		size *= 2;
+	}
+	return mdb_env_set_mapsize(env->mdb, (size_t)size);
+}
+
+int
+jn_env_reserve(jn_env *env, uint64_t bytes)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	int rc;
+
+	if (env->flags & JN_RDONLY)
+		return JN_ERDONLY;
+	if ((rc = mdb_env_info(env->mdb, &info)) != 0 || (rc = mdb_env_stat(env->mdb, &st)) != 0)
+		return rc;
+	return grow(env, ((uint64_t)info.me_last_pgno + 1) * st.ms_psize + bytes);
+}
+
+int
+jn_env_size(jn_env *env, uint64_t *mapsize, uint64_t *filesize)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	int rc;
+
+	if ((rc = mdb_env_info(env->mdb, &info)) != 0 || (rc = mdb_env_stat(env->mdb, &st)) != 0)
+		return rc;
+	if (mapsize)
+		*mapsize = info.me_mapsize;
+	if (filesize)
+		*filesize = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	return 0;
+}
+
+int
+jn_txn_begin(jn_env *env, unsigned flags, jn_txn **txnp)
+{
+	jn_txn *txn;
+	int rc, rdonly = (flags & JN_TXN_RDONLY) != 0;
+
+	*txnp = NULL;
+	if (!rdonly && (env->flags & JN_RDONLY))
+		return JN_ERDONLY;
+	if ((txn = calloc(1, sizeof *txn)) == NULL)
+		return ENOMEM;
+	txn->env = env;
+	txn->rdonly = rdonly;
+	txn->rec_sec = -1;
+	txn->today = jn_today_jst();
+	for (;;) {
+		rc = mdb_txn_begin(env->mdb, NULL, rdonly ? MDB_RDONLY : 0, &txn->mdb);
+		if (rc != MDB_MAP_RESIZED)
+			break;
+		/* Another process grew the map: adopt its size. */
+		if ((rc = mdb_env_set_mapsize(env->mdb, 0)) != 0)
+			break;
+	}
+	if (rc != 0) {
+		free(txn);
+		return jn_mdb_rc(NULL, rc);
+	}
+	*txnp = txn;
+	return 0;
+}
+
+static void
+txn_free(jn_txn *txn)
+{
+	jn_buf_free(&txn->enc);
+	jn_buf_free(&txn->canon);
+	free(txn);
+}
+
+int
+jn_txn_commit(jn_txn *txn)
+{
+	int rc;
+
+	if (txn->bad) {
+		mdb_txn_abort(txn->mdb);
+		rc = txn->mapfull ? JN_EMAPFULL : JN_EBADTXN;
+	} else if (txn->rdonly) {
+		mdb_txn_abort(txn->mdb);
+		rc = 0;
+	} else {
+		rc = mdb_txn_commit(txn->mdb);
+		rc = rc == MDB_MAP_FULL ? JN_EMAPFULL : jn_mdb_rc(NULL, rc);
+	}
+	txn_free(txn);
+	return rc;
+}
+
+void
+jn_txn_abort(jn_txn *txn)
+{
+	if (txn == NULL)
+		return;
+	mdb_txn_abort(txn->mdb);
+	txn_free(txn);
+}
+
+const jn_errinfo *
+jn_txn_error(const jn_txn *txn)
+{
+	return &txn->err;
+}
+
+int
+jn_write(jn_env *env, jn_write_fn fn, void *arg)
+{
+	jn_txn *txn;
+	MDB_envinfo info;
+	int rc;
+
+	for (;;) {
+		if ((rc = jn_txn_begin(env, 0, &txn)) != 0)
+			return rc;
+		rc = fn(txn, arg);
+		if (txn->mapfull)
+			rc = JN_EMAPFULL;
+		if (rc == 0)
+			rc = jn_txn_commit(txn);
+		else
+			jn_txn_abort(txn);
+		if (rc != JN_EMAPFULL)
+			return rc;
+		if ((rc = mdb_env_info(env->mdb, &info)) != 0)
+			return rc;
+		if ((rc = grow(env, (uint64_t)info.me_mapsize * 2)) != 0)
+			return rc;
+	}
+}
+
+typedef struct one_arg {
+	const jn_event *ev;
+	uint64_t seq;
+	int stored;
+	jn_errinfo *err;
+} one_arg;
+
+static int
+append_one(jn_txn *txn, void *arg)
+{
+	one_arg *a = arg;
+	int rc = jn_append(txn, a->ev, &a->seq, &a->stored);
+
+	if (rc != 0 && a->err)
+		*a->err = txn->err;
+	return rc;
+}
+
+int
+jn_append1(jn_env *env, const jn_event *ev, uint64_t *seqp, int *storedp, jn_errinfo *err)
+{
+	one_arg a = { ev, 0, 0, err };
+	int rc;
+
+	if (err)
+		memset(err, 0, sizeof *err);
+	rc = jn_write(env, append_one, &a);
+	if (rc == 0) {
+		if (seqp)
+			*seqp = a.seq;
+		if (storedp)
+			*storedp = a.stored;
+	}
+	return rc;
+}

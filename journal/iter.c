@@ -1,0 +1,154 @@
+/* iter.c: walking the log in seq order, one stream in version order, and
+ * the set of retracted events. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+enum { IT_SEQ, IT_STREAM };
+
+struct jn_iter {
+	jn_txn *txn;
+	MDB_cursor *cur;
+	int kind;
+	int started;
+	uint64_t from, to;
+	jn_str stream;
+};
+
+static int
+iter_new(jn_txn *txn, MDB_dbi dbi, int kind, jn_iter **itp)
+{
+	jn_iter *it;
+	int rc;
+
+	*itp = NULL;
+	if ((it = calloc(1, sizeof *it)) == NULL)
+		return ENOMEM;
+	if ((rc = mdb_cursor_open(txn->mdb, dbi, &it->cur)) != 0) {
+		free(it);
+		return jn_mdb_rc(NULL, rc);
+	}
+	it->txn = txn;
+	it->kind = kind;
+	*itp = it;
+	return 0;
+}
+
+int
+jn_iter_seq(jn_txn *txn, uint64_t from, uint64_t to, jn_iter **itp)
+{
+	int rc = iter_new(txn, txn->env->events, IT_SEQ, itp);
+
+	if (rc == 0) {
+		(*itp)->from = from ? from : 1;
+		(*itp)->to = to ? to : UINT64_MAX;
+	}
+	return rc;
+}
+
+int
+jn_iter_stream(jn_txn *txn, jn_str stream, jn_iter **itp)
+{
+	jn_head_rec h;
+	int rc;
+
+	*itp = NULL;
+	if ((rc = jn_head_get(txn, stream, &h)) != 0)
+		return rc;
+	if ((rc = iter_new(txn, txn->env->streams, IT_STREAM, itp)) == 0)
+		(*itp)->stream = stream;
+	return rc;
+}
+
+int
+jn_iter_next(jn_iter *it, jn_event *ev)
+{
+	uint8_t key[8];
+	MDB_val k, v;
+	int rc;
+
+	if (it->kind == IT_SEQ) {
+		if (!it->started) {
+			jn_put_u64(key, it->from);
+			k.mv_size = 8, k.mv_data = key;
+			rc = mdb_cursor_get(it->cur, &k, &v, MDB_SET_RANGE);
+			it->started = 1;
+		} else {
+			rc = mdb_cursor_get(it->cur, &k, &v, MDB_NEXT);
+		}
+		if (rc == MDB_NOTFOUND)
+			return JN_END;
+		if (rc != 0)
+			return jn_mdb_rc(NULL, rc);
+		if (k.mv_size != 8)
+			return JN_ECORRUPT;
+		if (jn_get_u64(k.mv_data) > it->to)
+			return JN_END;
+		return jn_decode_stored(v.mv_data, v.mv_size, ev);
+	}
+	if (!it->started) {
+		k.mv_size = it->stream.n, k.mv_data = (void *)it->stream.p;
+		rc = mdb_cursor_get(it->cur, &k, &v, MDB_SET_KEY);
+		it->started = 1;
+	} else {
+		rc = mdb_cursor_get(it->cur, &k, &v, MDB_NEXT_DUP);
+	}
+	if (rc == MDB_NOTFOUND)
+		return JN_END;
+	if (rc != 0)
+		return jn_mdb_rc(NULL, rc);
+	if (v.mv_size != 12)
+		return JN_ECORRUPT;
+	rc = jn_get(it->txn, jn_get_u64((uint8_t *)v.mv_data + 4), ev);
+	return rc == JN_ENOTFOUND ? JN_ECORRUPT : rc;
+}
+
+void
+jn_iter_close(jn_iter *it)
+{
+	if (it == NULL)
+		return;
+	mdb_cursor_close(it->cur);
+	free(it);
+}
+
+int
+jn_retracted(jn_txn *txn, uint64_t upto, uint64_t **seqsp, size_t *np)
+{
+	MDB_cursor *cur;
+	MDB_stat st;
+	MDB_val k, v;
+	uint64_t *seqs = NULL;
+	size_t n = 0;
+	int rc;
+
+	*seqsp = NULL;
+	*np = 0;
+	if ((rc = mdb_stat(txn->mdb, txn->env->retracted, &st)) != 0)
+		return jn_mdb_rc(NULL, rc);
+	if ((seqs = malloc((st.ms_entries ? st.ms_entries : 1) * sizeof *seqs)) == NULL)
+		return ENOMEM;
+	if ((rc = mdb_cursor_open(txn->mdb, txn->env->retracted, &cur)) != 0) {
+		free(seqs);
+		return jn_mdb_rc(NULL, rc);
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 8 || v.mv_size != 8 || n >= st.ms_entries) {
+			rc = JN_ECORRUPT;
+			break;
+		}
+		if (upto == 0 || jn_get_u64(v.mv_data) <= upto)
+			seqs[n++] = jn_get_u64(k.mv_data);
+	}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND) {
+		free(seqs);
+		return rc < 0 && rc > -30900 ? jn_mdb_rc(NULL, rc) : rc;
+	}
+	*seqsp = seqs;
+	*np = n;
+	return 0;
+}
