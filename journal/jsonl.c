@@ -236,6 +236,48 @@ mp_skip(const uint8_t **pp, const uint8_t *end, int depth)
 }
 
 int
+jl_value_read(const uint8_t *v, size_t len, jn_value *out, size_t *usedp)
+{
+	const uint8_t *p = v, *end;
+	mp_item it;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if ((rc = mp_next(&p, v + len, &it)) != 0)
+		return rc;
+	out->p = p;
+	end = v;
+	if ((rc = mp_skip(&end, v + len, 0)) != 0)
+		return rc;
+	out->end = end;
+	switch (it.kind) {
+	case MP_NIL: out->kind = JN_V_NIL; break;
+	case MP_BOOL: out->kind = JN_V_BOOL; out->b = (int)it.u; break;
+	case MP_UINT:
+		/* Beyond int64 a value is not something the catalog allows. */
+		out->kind = it.u > INT64_MAX ? JN_V_OTHER : JN_V_INT;
+		out->i = (int64_t)it.u;
+		break;
+	case MP_INT: out->kind = JN_V_INT; out->i = it.i; break;
+	case MP_STR:
+		out->kind = JN_V_STR;
+		out->s.p = (const char *)it.s;
+		out->s.n = it.n;
+		break;
+	case MP_ARRAY:
+	case MP_MAP:
+		out->kind = it.kind == MP_ARRAY ? JN_V_ARRAY : JN_V_MAP;
+		if (it.u > UINT32_MAX)
+			return JN_ECORRUPT;
+		out->n = (uint32_t)it.u;
+		break;
+	}
+	if (usedp)
+		*usedp = (size_t)(end - v);
+	return 0;
+}
+
+int
 jl_map_next(jl_map *m, jn_str *key, const uint8_t **vp, size_t *vlenp)
 {
 	const uint8_t *v;

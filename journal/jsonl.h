@@ -103,6 +103,12 @@ typedef struct jl_map {
 int jl_map_open(jl_map *m, const uint8_t *data, size_t len);
 int jl_map_next(jl_map *m, jn_str *key, const uint8_t **vp, size_t *vlenp);
 
+/* Reads the MessagePack value at v[0..len) into out (jn_value of
+ * journal.h); *usedp (may be NULL) gets the bytes of the whole value.  For an
+ * array or map, out->n is its count, out->p its first element and out->end
+ * the end of the value.  0 or JN_ECORRUPT (float, bin, ext or truncated). */
+int jl_value_read(const uint8_t *v, size_t len, jn_value *out, size_t *usedp);
+
 /* Lowercase hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
 void jl_hex(const uint8_t *p, size_t n, char *out);
 

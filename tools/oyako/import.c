@@ -1,0 +1,525 @@
+/*
+ * import.c: `oyako import FILE...`: JSON Lines in, every event or none.
+ *
+ * All files go through one jn_write() transaction.  Every line is decoded
+ * and appended (the journal validates each one against what came before it
+ * in the same transaction); errors are reported as they are found and the
+ * import goes on, so that one run names every bad line; at the end a single
+ * error aborts the transaction and nothing is stored.
+ *
+ * jn_write() may call the import function again from the start after growing
+ * the map, so inputs must be readable twice: standard input and other
+ * inputs that cannot seek are first copied to an unlinked temporary file.
+ * Lines are read through a fixed block buffer, so memory stays bounded
+ * whatever the size of the input.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "jsonl.h"
+#include "oyako.h"
+
+#define BLOCK_SIZE (1u << 20)
+
+/* What the import function returns when it wants the transaction aborted
+ * without an error of the library: negative, outside the JN_E* range and
+ * not an errno value. */
+#define IMP_FAILED (-1)
+#define IMP_DRYRUN (-2)
+
+static const char import_usage[] =
+    "usage: oyako import [-J DIR] [--restore] [--dry-run] FILE...\n"
+    "Imports JSON Lines (FILE '-' is standard input): every line is checked,\n"
+    "every error reported as FILE:LINE: field 'F': reason, and either every event\n"
+    "is stored or none.  Events stored already with the same content are skipped.\n"
+    "  --restore   the input is an export: store it as it is (journal must be empty)\n"
+    "  --dry-run   check everything, store nothing\n"
+    "Exit codes: 0 imported, 2 usage (or --restore into a journal with events),\n"
+    "3 bad input, 4 only conflicts, 5 the restored chain does not verify, 6 I/O,\n"
+    "7 no journal.  Nothing is stored unless the exit code is 0.\n";
+
+typedef struct input {
+	const char *name;	/* as given, "-" shown as "<stdin>" */
+	FILE *f;
+	int copied;		/* f is a temporary copy, closed by us */
+	uint64_t size;
+} input;
+
+/* A line reader over a block buffer: lines that fit in a block come back
+ * without copying; longer ones are assembled in line, up to JL_LINE_MAX. */
+typedef struct reader {
+	FILE *f;
+	char *blk;
+	size_t pos, len;
+	jl_buf line;
+	int eof;
+	int partial;		/* bytes of an unfinished line were taken */
+	int toolong;
+} reader;
+
+typedef struct import {
+	input *in;
+	size_t nin;
+	int restore, dryrun;
+	reader rd;
+	jl_event ev;
+	oy_progress prog;
+	/* Counts of one run of import_fn(). */
+	uint64_t lines, events, stored, dups, first, last;
+	uint64_t nerr, ninput, nconflict, nchain, files_bad;
+	uint64_t head;
+	uint8_t head_hash[JN_HASH_LEN];
+	/* Errors printed so far, over all runs: a rerun finds the same errors
+	 * in the same order and prints only new ones. */
+	uint64_t printed;
+	int io_reported;	/* a failed input has been named already */
+} import;
+
+enum { ERR_INPUT, ERR_CONFLICT, ERR_CHAIN };
+
+static void
+reader_start(reader *r, FILE *f)
+{
+	r->f = f;
+	r->pos = r->len = 0;
+	r->line.n = 0;
+	r->eof = r->partial = r->toolong = 0;
+}
+
+/* Takes n bytes into the assembled line, or marks it too long. */
+static int
+reader_take(reader *r, const char *p, size_t n)
+{
+	r->partial = 1;
+	if (r->toolong)
+		return 0;
+	if (r->line.n + n > JL_LINE_MAX) {
+		r->toolong = 1;
+		r->line.n = 0;
+		return 0;
+	}
+	if (jl_buf_reserve(&r->line, n) != 0)
+		return ENOMEM;
+	memcpy(r->line.p + r->line.n, p, n);
+	r->line.n += n;
+	return 0;
+}
+
+/* The next line, without its newline: returns 1 with *linep and *lenp set (both
+ * valid until the next call; *toolongp set when the line was longer than
+ * JL_LINE_MAX and skipped), 0 at the end, or -1 with errno set. */
+static int
+reader_next(reader *r, const char **linep, size_t *lenp, int *toolongp)
+{
+	char *nl;
+	size_t n;
+
+	for (;;) {
+		if (r->pos == r->len) {
+			if (!r->eof) {
+				r->len = fread(r->blk, 1, BLOCK_SIZE, r->f);
+				r->pos = 0;
+				if (r->len == 0) {
+					if (ferror(r->f))
+						return -1;
+					r->eof = 1;
+				}
+				continue;
+			}
+			if (!r->partial)
+				return 0;
+			break;	/* a last line without a newline */
+		}
+		nl = memchr(r->blk + r->pos, '\n', r->len - r->pos);
+		if (nl == NULL) {
+			if (reader_take(r, r->blk + r->pos, r->len - r->pos) != 0)
+				return -1;
+			r->pos = r->len;
+			continue;
+		}
+		n = (size_t)(nl - (r->blk + r->pos));
+		if (!r->partial) {
+			*linep = r->blk + r->pos;
+			*lenp = n;
+			*toolongp = 0;
+			r->pos += n + 1;
+			return 1;
+		}
+		if (reader_take(r, r->blk + r->pos, n) != 0)
+			return -1;
+		r->pos += n + 1;
+		break;
+	}
+	*linep = r->line.p ? r->line.p : "";
+	*lenp = r->line.n;
+	*toolongp = r->toolong;
+	r->line.n = 0;
+	r->partial = r->toolong = 0;
+	return 1;
+}
+
+static int
+blank(const char *p, size_t n)
+{
+	while (n--)
+		if (!strchr(" \t\r", *p++))
+			return 0;
+	return 1;
+}
+
+/* Counts and, the first time it is found, prints one error. */
+static void
+report(import *im, const input *in, uint64_t lineno, int *file_bad, int kind,
+    const jn_errinfo *err, int rc)
+{
+	char where[PATH_MAX + 32];
+
+	im->nerr++;
+	if (kind == ERR_INPUT)
+		im->ninput++;
+	else if (kind == ERR_CONFLICT)
+		im->nconflict++;
+	else
+		im->nchain++;
+	if (!*file_bad) {
+		*file_bad = 1;
+		im->files_bad++;
+	}
+	if (im->nerr <= im->printed)
+		return;
+	im->printed = im->nerr;
+	oy_progress_end(&im->prog);
+	snprintf(where, sizeof where, "%s:%llu", in->name, (unsigned long long)lineno);
+	oy_field_error(where, err, rc);
+}
+
+/* One input, in the transaction; returns 0 or an error that ends the run. */
+static int
+import_input(import *im, jn_txn *txn, input *in, int *stopped)
+{
+	const char *line;
+	jn_errinfo err;
+	uint64_t lineno = 0, seq;
+	size_t len;
+	int rc, toolong, stored, file_bad = 0;
+
+	if (fseeko(in->f, 0, SEEK_SET) != 0) {
+		rc = errno;
+		cli_error("cannot rewind '%s': %s", in->name, strerror(rc));
+		im->io_reported = 1;
+		return rc;
+	}
+	clearerr(in->f);
+	reader_start(&im->rd, in->f);
+	while ((rc = reader_next(&im->rd, &line, &len, &toolong)) == 1) {
+		lineno++;
+		if (toolong) {
+			memset(&err, 0, sizeof err);
+			snprintf(err.msg, sizeof err.msg, "line longer than %u bytes", JL_LINE_MAX);
+			report(im, in, lineno, &file_bad, ERR_INPUT, &err, JN_EINVALID);
+			continue;
+		}
+		if (blank(line, len))
+			continue;
+		im->lines++;
+		rc = jl_decode(line, len, im->restore ? JL_RESTORE : 0, &im->ev, &err);
+		if (rc == JN_EINVALID) {
+			report(im, in, lineno, &file_bad, ERR_INPUT, &err, rc);
+			continue;
+		}
+		if (rc != 0)
+			return rc;
+		if (*stopped)
+			continue;	/* decode only: the transaction is done for */
+		if (im->restore) {
+			rc = jn_restore(txn, &im->ev.ev);
+			if (rc == 0) {
+				im->events++;
+				im->stored++;
+				if (im->first == 0)
+					im->first = im->ev.ev.seq;
+				im->last = im->ev.ev.seq;
+			} else if (rc == JN_ECHAIN || rc == JN_EINVALID || rc == JN_ECONFLICT ||
+			    rc == JN_EIDCLASH) {
+				/* Nothing after a break can chain: check the rest's syntax only. */
+				report(im, in, lineno, &file_bad, rc == JN_ECHAIN ? ERR_CHAIN :
+				    rc == JN_EINVALID ? ERR_INPUT : ERR_CONFLICT, jn_txn_error(txn), rc);
+				*stopped = 1;
+			} else {
+				return rc;
+			}
+		} else {
+			rc = jn_append(txn, &im->ev.ev, &seq, &stored);
+			if (rc == 0) {
+				im->events++;
+				if (stored) {
+					im->stored++;
+					if (im->first == 0)
+						im->first = seq;
+					im->last = seq;
+				} else {
+					im->dups++;
+				}
+			} else if (rc == JN_EINVALID) {
+				report(im, in, lineno, &file_bad, ERR_INPUT, jn_txn_error(txn), rc);
+			} else if (rc == JN_ECONFLICT || rc == JN_EIDCLASH) {
+				report(im, in, lineno, &file_bad, ERR_CONFLICT, jn_txn_error(txn), rc);
+			} else {
+				return rc;
+			}
+		}
+		if ((im->lines & 4095) == 0)
+			oy_progress_tick(&im->prog, "importing", im->lines, 0);
+	}
+	if (rc < 0) {
+		rc = errno ? errno : EIO;
+		oy_progress_end(&im->prog);
+		cli_error("cannot read '%s': %s", in->name, strerror(rc));
+		im->io_reported = 1;
+		return rc;
+	}
+	return 0;
+}
+
+static int
+import_fn(jn_txn *txn, void *arg)
+{
+	import *im = arg;
+	uint64_t head = 0;
+	size_t i;
+	int rc, stopped = 0;
+
+	im->lines = im->events = im->stored = im->dups = im->first = im->last = 0;
+	im->nerr = im->ninput = im->nconflict = im->nchain = im->files_bad = 0;
+	oy_progress_init(&im->prog);
+	if (im->restore) {
+		if ((rc = jn_head(txn, &head, im->head_hash)) != 0)
+			return rc;
+		if (head != 0)
+			return JN_ENOTEMPTY;
+	}
+	for (i = 0; i < im->nin; i++)
+		if ((rc = import_input(im, txn, &im->in[i], &stopped)) != 0)
+			goto done;
+	if (im->nerr) {
+		rc = IMP_FAILED;
+		goto done;
+	}
+	if ((rc = jn_head(txn, &im->head, im->head_hash)) != 0)
+		goto done;
+	rc = im->dryrun ? IMP_DRYRUN : 0;
+done:
+	oy_progress_end(&im->prog);
+	return rc;
+}
+
+/* Copies f to an unlinked temporary file, so that it can be read again. */
+static int
+copy_to_temp(input *in)
+{
+	char *buf;
+	FILE *t;
+	size_t n;
+	int rc = 0;
+
+	if ((t = tmpfile()) == NULL) {
+		rc = errno;
+		cli_error("cannot create a temporary file for '%s': %s", in->name, strerror(rc));
+		return rc;
+	}
+	if ((buf = malloc(BLOCK_SIZE)) == NULL) {
+		fclose(t);
+		cli_error("out of memory");
+		return ENOMEM;
+	}
+	while ((n = fread(buf, 1, BLOCK_SIZE, in->f)) > 0) {
+		if (fwrite(buf, 1, n, t) != n) {
+			rc = errno ? errno : EIO;
+			cli_error("cannot write a temporary copy of '%s': %s", in->name, strerror(rc));
+			goto fail;
+		}
+		in->size += n;
+	}
+	if (ferror(in->f)) {
+		rc = errno ? errno : EIO;
+		cli_error("cannot read '%s': %s", in->name, strerror(rc));
+		goto fail;
+	}
+	if (fflush(t) != 0) {
+		rc = errno ? errno : EIO;
+		cli_error("cannot write a temporary copy of '%s': %s", in->name, strerror(rc));
+		goto fail;
+	}
+	free(buf);
+	if (in->f != stdin)
+		fclose(in->f);
+	in->f = t;
+	in->copied = 1;
+	return 0;
+fail:
+	free(buf);
+	fclose(t);
+	return rc;
+}
+
+/* Opens every input before the transaction starts; returns an exit code. */
+static int
+open_inputs(import *im, char **names)
+{
+	struct stat st;
+	size_t i;
+	int stdin_seen = 0, rc;
+
+	for (i = 0; i < im->nin; i++) {
+		input *in = &im->in[i];
+
+		if (strcmp(names[i], "-") == 0) {
+			if (stdin_seen++) {
+				cli_error("standard input ('-') can be given once only");
+				return EX_USAGE;
+			}
+			in->name = "<stdin>";
+			in->f = stdin;
+		} else {
+			in->name = names[i];
+			if ((in->f = fopen(names[i], "rb")) == NULL) {
+				rc = errno;
+				cli_error("cannot open '%s': %s", names[i], strerror(rc));
+				return rc == ENOENT ? EX_NOTFOUND : EX_IO;
+			}
+		}
+		if (fstat(fileno(in->f), &st) == 0 && S_ISREG(st.st_mode) && in->f != stdin) {
+			in->size = (uint64_t)st.st_size;
+			continue;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			cli_error("cannot read '%s': %s", in->name, strerror(EISDIR));
+			return EX_IO;
+		}
+		/* Pipes, terminals and stdin cannot be read twice. */
+		if (copy_to_temp(in) != 0)
+			return EX_IO;
+	}
+	return EX_OK;
+}
+
+static void
+close_inputs(import *im)
+{
+	size_t i;
+
+	for (i = 0; i < im->nin; i++)
+		if (im->in[i].f && im->in[i].f != stdin)
+			fclose(im->in[i].f);
+}
+
+static int
+finish(import *im, int rc, const char *path)
+{
+	char hex[2 * JN_HASH_LEN + 1];
+	uint64_t files = im->files_bad;
+
+	switch (rc) {
+	case 0:
+		if (im->restore) {
+			jl_hex(im->head_hash, JN_HASH_LEN, hex);
+			fprintf(stderr, "restored %llu events, head seq %llu, head hash %s\n",
+			    (unsigned long long)im->stored, (unsigned long long)im->head, hex);
+		} else if (im->stored) {
+			fprintf(stderr, "imported %llu events (%llu already stored), seq %llu..%llu\n",
+			    (unsigned long long)im->stored, (unsigned long long)im->dups,
+			    (unsigned long long)im->first, (unsigned long long)im->last);
+		} else {
+			fprintf(stderr, "imported 0 events (%llu already stored)\n",
+			    (unsigned long long)im->dups);
+		}
+		return EX_OK;
+	case IMP_DRYRUN:
+		fprintf(stderr, "checked %llu events: no errors (%llu new, %llu already stored); "
+		    "nothing stored (dry run)\n", (unsigned long long)im->events,
+		    (unsigned long long)im->stored, (unsigned long long)im->dups);
+		return EX_OK;
+	case IMP_FAILED:
+		fprintf(stderr, "%s: nothing imported (%llu error%s in %llu file%s)\n", cli_progname,
+		    (unsigned long long)im->nerr, im->nerr == 1 ? "" : "s",
+		    (unsigned long long)files, files == 1 ? "" : "s");
+		if (im->ninput)
+			return EX_INPUT;
+		return im->nchain ? EX_INTEGRITY : EX_CONFLICT;
+	case JN_ENOTEMPTY:
+		cli_error("journal '%s' holds events: --restore needs an empty journal", path);
+		return EX_USAGE;
+	default:
+		if (im->io_reported)
+			return EX_IO;
+		cli_error("import into '%s' failed: %s; nothing imported", path, jn_strerror(rc));
+		return cli_exit_code(rc);
+	}
+}
+
+int
+cmd_import(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "journal", required_argument, NULL, 'J' },
+		{ "restore", no_argument, NULL, 'r' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *jopt = NULL, *path;
+	import im;
+	jn_env *env = NULL;
+	uint64_t total = 0;
+	size_t i;
+	int c, ex, rc;
+
+	memset(&im, 0, sizeof im);
+	while ((c = getopt_long(argc, argv, "J:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'J': jopt = optarg; break;
+		case 'r': im.restore = 1; break;
+		case 'n': im.dryrun = 1; break;
+		case 'h': return oy_usage(import_usage, 1);
+		default: return oy_usage(import_usage, 0);
+		}
+	}
+	if (optind == argc) {
+		cli_error("no input file given ('-' reads standard input)");
+		return oy_usage(import_usage, 0);
+	}
+	im.nin = (size_t)(argc - optind);
+	if ((im.in = calloc(im.nin, sizeof *im.in)) == NULL ||
+	    (im.rd.blk = malloc(BLOCK_SIZE)) == NULL) {
+		cli_error("out of memory");
+		ex = EX_IO;
+		goto done;
+	}
+	path = oy_journal(jopt);
+	if ((ex = cli_open(path, 0, &env)) != EX_OK)
+		goto done;
+	if ((ex = open_inputs(&im, argv + optind)) != EX_OK)
+		goto env_close;
+	for (i = 0; i < im.nin; i++)
+		total += im.in[i].size;
+	/* Growing the map mid-import means running it again: reserve room
+	 * for the whole input up front (stored events take about 3x JSON). */
+	if (!im.dryrun && total && (rc = jn_env_reserve(env, 3 * total)) != 0)
+		cli_warn("cannot reserve room for the import: %s", jn_strerror(rc));
+	rc = jn_write(env, import_fn, &im);
+	ex = finish(&im, rc, path);
+env_close:
+	jn_env_close(env);
+done:
+	close_inputs(&im);
+	jl_event_free(&im.ev);
+	jl_buf_free(&im.rd.line);
+	free(im.rd.blk);
+	free(im.in);
+	return ex;
+}
