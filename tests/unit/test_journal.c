@@ -622,6 +622,38 @@ test_dates(void **state)
 	assert_int_equal(jn_today_jst(), d);
 }
 
+/* The worked example of specs/storage.md, computed there by the Python
+ * reference (specs/reference/verify-export.py), restores with that hash. */
+static void
+test_spec_hash_example(void **state)
+{
+	jn_env *env = newenv();
+	jl_event e = { 0 };
+	char path[512], line[1024];
+	uint8_t h[JN_HASH_LEN];
+	char hex[2 * JN_HASH_LEN + 1];
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof path, "%s/tests/fixtures/hash-example.jsonl", getenv("TOP") ? getenv("TOP") : ".");
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof line, f)) {
+		assert_int_equal(jl_decode(line, strlen(line), JL_RESTORE, &e, NULL), 0);
+		jn_txn *txn;
+		assert_int_equal(jn_txn_begin(env, 0, &txn), 0);
+		assert_int_equal(jn_restore(txn, &e.ev), 0);
+		assert_int_equal(jn_txn_commit(txn), 0);
+	}
+	fclose(f);
+	jl_event_free(&e);
+	assert_int_equal(head(env, h), 2);
+	for (i = 0; i < JN_HASH_LEN; i++)
+		sprintf(hex + 2 * i, "%02x", h[i]);
+	assert_string_equal(hex, "464634e5285b5378dbd05744ba4e67ff859368310f1a02b985087f633417fbdd");
+	jn_env_close(env);
+}
+
 int
 main(void)
 {
@@ -639,6 +671,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_canonical_data, setup, teardown),
 		cmocka_unit_test(test_reader_vs_msgpackc),
 		cmocka_unit_test(test_dates),
+		cmocka_unit_test_setup_teardown(test_spec_hash_example, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
