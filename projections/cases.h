@@ -1,0 +1,158 @@
+/*
+ * cases.h: the case model (prefix pj_): the state of every case and every
+ * coordinator as of one date D, built by one replay and evaluated by the
+ * rules of BRIEF section 7 / specs/projections.md.
+ *
+ * The replay runs with PJ_AS_OF: events that occurred after D never reach
+ * the model, so the state held is the state at D and each record keeps only
+ * what the rules ask (the latest of a kind, compared by occurred then seq),
+ * never the events: memory grows with cases and staff, not with the log.
+ */
+#ifndef OYAKO_CASES_H
+#define OYAKO_CASES_H
+
+#include <stdint.h>
+
+#include "names.h"
+#include "replay.h"
+#include "table.h"
+
+/* An order key: "latest" compares occurred (stamp), then seq. */
+typedef struct pj_when {
+	int64_t stamp;
+	uint64_t seq;		/* 0: never happened */
+	int32_t day;
+} pj_when;
+
+/* 1 when a is later than b (a happened, b may not have). */
+int pj_when_after(const pj_when *a, const pj_when *b);
+
+#define PJ_NONE UINT32_MAX
+
+typedef struct pj_case {
+	uint8_t id[JN_ID_LEN];
+	uint8_t exists;		/* a live handbook.issued was seen */
+	uint8_t closed;
+	uint8_t interview;	/* interview.8month seen */
+	uint8_t happybaby;
+	uint8_t checkup;	/* checkup.attended seen */
+	uint8_t shared;		/* listed by a handbook meeting */
+	uint8_t born;
+	uint8_t support_src;	/* 0, or JN_T_HANDBOOK_ISSUED / JN_T_SUPPORT_FLAGGED */
+	uint32_t district;	/* from handbook.issued (names index) */
+	uint32_t tr_district;	/* the latest case.transferred, PJ_NONE: none */
+	int32_t issued, due, birth, last_contact;
+	uint16_t children;
+	pj_when transfer;	/* the latest case.transferred */
+	pj_when support;	/* the latest support source */
+	pj_when cleared;	/* the latest support.cleared */
+	pj_when handbook;	/* the live handbook.issued */
+} pj_case;
+
+typedef struct pj_staff {
+	uint32_t code;		/* names index of "C01" (the stream's tail) */
+	uint32_t room;		/* names index of the latest assignment's room */
+	uint32_t *districts;	/* of the latest assignment, names indexes */
+	uint32_t ndistricts;
+	pj_when assigned;	/* the latest coordinator.assigned */
+	pj_when left;		/* the latest coordinator.left */
+} pj_staff;
+
+typedef struct pj_model {
+	pj_names *names;
+	pj_case *cases;		/* in order first seen; see pj_model_case() */
+	uint32_t ncases, ccap;
+	uint32_t *slots;	/* hash table: index + 1, 0 = empty */
+	uint32_t nslots;
+	pj_staff *staff;	/* in order first seen */
+	uint32_t nstaff, scap;
+	int64_t *staff_by_code;	/* after pj_model_finish: names index -> staff index, -1 */
+	int64_t *coord_of;	/* after pj_model_finish: district -> staff index, -1 */
+	int32_t as_of;
+} pj_model;
+
+/* The flags, in the byte order of their names (the output order). */
+enum {
+	PJ_F_BIRTH_NOT_RECORDED = 0,
+	PJ_F_MISSED_CHECKUP,
+	PJ_F_NO_8MONTH_INTERVIEW,
+	PJ_F_NO_CONTACT,
+	PJ_F_NO_COORDINATOR,
+	PJ_F_NO_HAPPYBABY,
+	PJ_F_NOT_SHARED,
+	PJ_F_SUPPORT_NEEDED,
+	PJ_F_COUNT
+};
+const char *pj_flag_name(int flag);
+int pj_flag_parse(const char *name);	/* -1 when unknown */
+
+/* The day counts of the rules; pj_rules_default() gives BRIEF's numbers. */
+typedef struct pj_rules {
+	int not_shared_days;		/* 35 */
+	int interview_before_due_days;	/* 42 */
+	int birth_overdue_days;		/* 30 */
+	int happybaby_days;		/* 90 */
+	int checkup_days;		/* 150 */
+	int no_contact_days;		/* 30 */
+	int infant_days;		/* 365: open until birth + this */
+} pj_rules;
+void pj_rules_default(pj_rules *r);
+
+/*
+ * Reads a rules file (specs/projections.md "Rules file"): lines of
+ * `key = value`, `#` comments, blank lines.  Returns 0, JN_EINVALID with
+ * err->field "path:line" and err->msg saying why, or an errno value (the
+ * file cannot be read).
+ */
+int pj_rules_load(const char *path, pj_rules *r, jn_errinfo *err);
+
+int pj_model_init(pj_model *m, int32_t as_of);
+void pj_model_free(pj_model *m);		/* accepts a zeroed model */
+
+/* The case with this id, created (zeroed, not existing) when create is 1;
+ * NULL when absent (or out of memory with create: then *rc is ENOMEM). */
+pj_case *pj_model_case(pj_model *m, const uint8_t id[JN_ID_LEN], int create, int *rc);
+
+/* Fills handlers with the model's (ctx: the pj_model). */
+void pj_model_handlers(pj_handler handlers[JN_T_COUNT]);
+
+/* Runs the replay for date as_of into m (initialised by the caller). */
+int pj_model_replay(pj_model *m, jn_env *env, uint64_t at_seq, pj_prov *prov);
+
+/* After the replay: works out which coordinator serves which district. */
+int pj_model_finish(pj_model *m);
+
+/* Staff active at D (assigned, not left since). */
+int pj_staff_active(const pj_staff *s);
+
+/* What the rules say of one case at the model's date. */
+typedef struct pj_status {
+	int open;
+	int infant;		/* stage: 0 pregnant, 1 infant */
+	uint32_t district;	/* at D */
+	int64_t coord;		/* staff index or -1 */
+	unsigned flags;		/* bit (1u << PJ_F_*) */
+	int32_t since[PJ_F_COUNT];
+	int next_what;		/* jn_type of the next due contact, 0: none */
+	int32_t next_by;
+} pj_status;
+void pj_case_status(const pj_model *m, const pj_case *c, const pj_rules *r, pj_status *st);
+
+/* Why a flag fired: the rule (its rules-file key, or the flag name), its
+ * day count (-1: none), and up to two dates with what they are. */
+typedef struct pj_why {
+	const char *rule;
+	int days;
+	const char *what[2];
+	int32_t date[2];
+} pj_why;
+void pj_case_why(const pj_model *m, const pj_case *c, const pj_rules *r, int flag, pj_why *w);
+/* One readable line explaining w, in Japanese when ja. */
+void pj_why_text(const pj_why *w, int flag, int32_t since, int ja, char *buf, size_t size);
+/* The why object of the JSON outputs. */
+json_t *pj_why_json(const pj_why *w);
+
+/* Sorts case indexes by case id (uuid byte order = its text order). */
+void pj_sort_cases(const pj_model *m, uint32_t *idx, size_t n);
+
+#endif

@@ -1,0 +1,140 @@
+/* replay.c: see replay.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "replay.h"
+
+int32_t
+pj_days(int y, int m, int d)
+{
+	/* Howard Hinnant's days_from_civil: exact for the proleptic Gregorian
+	 * calendar, no tables, no loops. */
+	int era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int
+digits(const char *p, int n, int *out)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int
+pj_date(jn_str s, int32_t *dayp, int64_t *stampp)
+{
+	int y, m, d, hh = 0, mm = 0, minute = 0;
+
+	if (s.n < 10 || s.p[4] != '-' || s.p[7] != '-' ||
+	    digits(s.p, 4, &y) || digits(s.p + 5, 2, &m) || digits(s.p + 8, 2, &d) ||
+	    m < 1 || m > 12 || d < 1 || d > 31)
+		return JN_EINVALID;
+	if (s.n >= 16 && s.p[10] == 'T' && s.p[13] == ':' &&
+	    digits(s.p + 11, 2, &hh) == 0 && digits(s.p + 14, 2, &mm) == 0)
+		minute = 1 + hh * 60 + mm;	/* 0 is kept for "no time" */
+	*dayp = pj_days(y, m, d);
+	if (stampp)
+		*stampp = (int64_t)*dayp * 1441 + minute;
+	return 0;
+}
+
+void
+pj_hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hx[p[i] >> 4];
+		out[2 * i + 1] = hx[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+int
+pj_replay(jn_env *env, const pj_opts *opts, pj_handler const handlers[JN_T_COUNT],
+    void *ctx, pj_prov *prov)
+{
+	jn_txn *txn = NULL;
+	jn_iter *it = NULL;
+	jn_event ev;
+	pj_ev e;
+	pj_prov p;
+	uint64_t *ret = NULL, upto;
+	size_t nret = 0, ri = 0;
+	unsigned flags = opts ? opts->flags : 0;
+	int rc;
+
+	memset(&p, 0, sizeof p);
+	if ((rc = jn_txn_begin(env, JN_TXN_RDONLY, &txn)) != 0)
+		return rc;
+	if ((rc = jn_head(txn, &p.head, p.hash)) != 0)
+		goto txn_abort;
+	upto = opts && opts->at_seq ? opts->at_seq : p.head;
+	if (upto > p.head) {
+		rc = JN_ENOTFOUND;
+		goto txn_abort;
+	}
+	memset(p.hash, 0, sizeof p.hash);
+	if (upto == 0)
+		goto done;	/* an empty log: nothing to iterate */
+	/* The retracted seqs come sorted, and so does the walk below: one
+	 * cursor into the array makes the "is it retracted" test O(1). */
+	if ((rc = jn_retracted(txn, upto, &ret, &nret)) != 0)
+		goto txn_abort;
+	if ((rc = jn_iter_seq(txn, 1, upto, &it)) != 0)
+		goto free_ret;
+	e.ev = &ev;
+	e.txn = txn;
+	while ((rc = jn_iter_next(it, &ev)) == 0) {
+		pj_handler h;
+
+		p.events++;
+		p.seq = ev.seq;
+		memcpy(p.hash, ev.hash, JN_HASH_LEN);
+		while (ri < nret && ret[ri] < ev.seq)
+			ri++;
+		e.retracted = ri < nret && ret[ri] == ev.seq;
+		if (!(flags & PJ_ALL) && (e.retracted || ev.type_code == JN_T_EVENT_RETRACTED))
+			continue;
+		if (pj_date(ev.occurred, &e.day, &e.stamp) != 0) {
+			rc = JN_ECORRUPT;	/* the journal validated it: not ours to fix */
+			goto iter_close;
+		}
+		if ((flags & PJ_AS_OF) && e.day > opts->as_of)
+			continue;
+		p.live++;
+		if ((unsigned)ev.type_code >= JN_T_COUNT || (h = handlers[ev.type_code]) == NULL)
+			continue;
+		if ((rc = h(ctx, &e)) != 0)
+			goto iter_close;
+	}
+	if (rc != JN_END)
+		goto iter_close;
+	rc = 0;
+iter_close:
+	jn_iter_close(it);
+free_ret:
+	free(ret);
+	if (rc != 0)
+		goto txn_abort;
+done:
+	if (prov)
+		*prov = p;
+txn_abort:
+	jn_txn_abort(txn);
+	return rc;
+}

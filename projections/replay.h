@@ -1,0 +1,76 @@
+/*
+ * replay.h: the one replay loop that every projection shares (prefix pj_).
+ *
+ * A projection is a table of handlers indexed by jn_type.  pj_replay() reads
+ * the journal through journal.h only: it opens a read transaction, walks the
+ * log from seq 1 to at_seq (0: the head) and calls the handler of each live
+ * event's type.  "Live" is the rule of specs/projections.md: an event that a
+ * retraction with seq <= at_seq names is skipped, and so are the retractions
+ * themselves, unless the projection asks for everything (PJ_ALL, the audit).
+ * With an as-of day, events that occurred after it are skipped too.
+ *
+ * Per event the loop allocates nothing and decodes nothing but the date:
+ * handlers read the data fields they need with jn_data_get().
+ */
+#ifndef OYAKO_REPLAY_H
+#define OYAKO_REPLAY_H
+
+#include <stdint.h>
+#include "journal.h"
+
+/* What the loop hands a handler besides the event itself. */
+typedef struct pj_ev {
+	const jn_event *ev;	/* valid during the call only (journal.h lifetimes) */
+	int32_t day;		/* occurred as a day number (jn_date_parse) */
+	int64_t stamp;		/* occurred with its time: orders events of one day */
+	int retracted;		/* PJ_ALL only: 1 when a retraction names this event */
+	jn_txn *txn;		/* the replay's read transaction, for look-ups */
+} pj_ev;
+
+/* A handler returns 0 to go on, anything else stops the replay and is
+ * returned by pj_replay(). */
+typedef int (*pj_handler)(void *ctx, const pj_ev *e);
+
+#define PJ_ALL		0x1	/* feed every event, retracted ones and retractions too */
+#define PJ_AS_OF	0x2	/* skip events that occurred after opts.as_of */
+
+typedef struct pj_opts {
+	uint64_t at_seq;	/* replay 1..at_seq; 0: up to the head */
+	int32_t as_of;		/* with PJ_AS_OF */
+	unsigned flags;
+} pj_opts;
+
+/* What a report was computed from: the last seq replayed (whether that event
+ * was live or not) and its chained hash.  seq 0 (hash zeros): an empty log. */
+typedef struct pj_prov {
+	uint64_t seq;
+	uint8_t hash[JN_HASH_LEN];
+	uint64_t head;		/* the journal's head seq when it was read */
+	uint64_t events;	/* events read */
+	uint64_t live;		/* events handed to a handler or skipped for lack of one */
+} pj_prov;
+
+/*
+ * Replays env's log into handlers[type] (a NULL entry: the type is ignored),
+ * passing ctx along.  On success fills *prov (may be NULL) and returns 0.
+ * Returns JN_ENOTFOUND when at_seq is past the head, a handler's nonzero
+ * value, or a journal error code.
+ */
+int pj_replay(jn_env *env, const pj_opts *opts, pj_handler const handlers[JN_T_COUNT],
+    void *ctx, pj_prov *prov);
+
+/* Fast "YYYY-MM-DD[THH:MM]" to day number and stamp, for dates the journal
+ * has validated.  Returns 0, or JN_EINVALID for a malformed string. */
+int pj_date(jn_str s, int32_t *dayp, int64_t *stampp);
+
+/* Days since 1970-01-01 of a (valid) civil date. */
+int32_t pj_days(int y, int m, int d);
+
+/* The stamp of a day without a time of day: all timed events of that day
+ * sort after it. */
+#define PJ_STAMP(day) ((int64_t)(day) * 1441)
+
+/* Hex of a hash, 2 * JN_HASH_LEN + 1 bytes. */
+void pj_hex(const uint8_t *p, size_t n, char *out);
+
+#endif

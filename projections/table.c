@@ -1,0 +1,501 @@
+/* table.c: see table.h. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "table.h"
+
+#define MAXCOLS 16
+
+int
+pj_format_parse(const char *s, pj_format *fmt)
+{
+	static const char *const names[] = { "text", "tsv", "csv", "json", "md" };
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (s && strcmp(s, names[i]) == 0) {
+			*fmt = (pj_format)i;
+			return 0;
+		}
+	return -1;
+}
+
+int
+pj_wcwidth(uint32_t cp)
+{
+	/* East Asian Wide (W) and Fullwidth (F) blocks of Unicode's
+	 * EastAsianWidth.txt, coarsened to whole blocks where they are wide
+	 * throughout; ambiguous ones (①, ○) count one column, as terminals do
+	 * outside CJK locales. */
+	static const uint32_t wide[][2] = {
+		{ 0x1100, 0x115F },	/* Hangul Jamo leading consonants */
+		{ 0x231A, 0x231B }, { 0x2329, 0x232A },
+		{ 0x2E80, 0x303E },	/* CJK radicals .. CJK symbols and punctuation */
+		{ 0x3041, 0x3096 },	/* hiragana */
+		{ 0x309B, 0x33FF },	/* kana marks, katakana .. CJK compatibility */
+		{ 0x3400, 0x4DBF },	/* CJK extension A */
+		{ 0x4E00, 0x9FFF },	/* CJK unified ideographs */
+		{ 0xA000, 0xA4CF },	/* Yi */
+		{ 0xA960, 0xA97F },
+		{ 0xAC00, 0xD7A3 },	/* Hangul syllables */
+		{ 0xF900, 0xFAFF },	/* CJK compatibility ideographs */
+		{ 0xFE10, 0xFE19 }, { 0xFE30, 0xFE6F },
+		{ 0xFF01, 0xFF60 },	/* fullwidth forms */
+		{ 0xFFE0, 0xFFE6 },
+		{ 0x1F300, 0x1F64F }, { 0x1F900, 0x1F9FF },	/* emoji */
+		{ 0x20000, 0x2FFFD }, { 0x30000, 0x3FFFD },
+	};
+	size_t lo = 0, hi = sizeof wide / sizeof wide[0];
+
+	if (cp == 0)
+		return 0;
+	if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0))
+		return 0;
+	if ((cp >= 0x0300 && cp <= 0x036F) || cp == 0x200B || cp == 0x3099 || cp == 0x309A ||
+	    (cp >= 0xFE00 && cp <= 0xFE0F))
+		return 0;	/* combining marks, zero width space, selectors */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (cp < wide[mid][0])
+			hi = mid;
+		else if (cp > wide[mid][1])
+			lo = mid + 1;
+		else
+			return 2;
+	}
+	return 1;
+}
+
+size_t
+pj_strwidth(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t w = 0;
+
+	while (*p) {
+		uint32_t cp;
+		int n, i;
+
+		if (*p < 0x80) {
+			cp = *p;
+			n = 1;
+		} else if ((*p & 0xE0) == 0xC0) {
+			cp = *p & 0x1F;
+			n = 2;
+		} else if ((*p & 0xF0) == 0xE0) {
+			cp = *p & 0x0F;
+			n = 3;
+		} else if ((*p & 0xF8) == 0xF0) {
+			cp = *p & 0x07;
+			n = 4;
+		} else {
+			w++;	/* a stray byte: one column, as a replacement char */
+			p++;
+			continue;
+		}
+		for (i = 1; i < n; i++) {
+			if ((p[i] & 0xC0) != 0x80)
+				break;
+			cp = (cp << 6) | (p[i] & 0x3F);
+		}
+		if (i < n) {
+			w++;
+			p++;
+			continue;
+		}
+		w += pj_wcwidth(cp);
+		p += n;
+	}
+	return w;
+}
+
+enum { IT_LINE, IT_TABLE };
+
+typedef struct item {
+	int kind;
+	size_t text;		/* IT_LINE: the line; IT_TABLE: the title (or SIZE_MAX) */
+	int ncols;
+	char align[MAXCOLS];
+	size_t first;		/* index of the header's first cell in doc->cells */
+	size_t ncells;		/* header included */
+} item;
+
+struct pj_doc {
+	char *arena;		/* every string, NUL-terminated, one after another */
+	size_t alen, acap;
+	size_t *cells;		/* offsets into arena */
+	size_t ncells, ccap;
+	item *items;
+	size_t nitems, icap;
+	int err;
+};
+
+pj_doc *
+pj_doc_new(void)
+{
+	return calloc(1, sizeof(pj_doc));
+}
+
+void
+pj_doc_free(pj_doc *doc)
+{
+	if (doc == NULL)
+		return;
+	free(doc->arena);
+	free(doc->cells);
+	free(doc->items);
+	free(doc);
+}
+
+static int
+grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t ncap;
+	void *np;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap : 16;
+	while (ncap < need)
+		ncap *= 2;
+	if ((np = realloc(*p, ncap * size)) == NULL)
+		return ENOMEM;
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
+/* Stores a formatted string; SIZE_MAX on failure (doc->err set). */
+static size_t
+vstore(pj_doc *doc, const char *fmt, va_list ap)
+{
+	va_list aq;
+	size_t off = doc->alen;
+	int n;
+
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n < 0 || grow((void **)&doc->arena, &doc->acap, doc->alen + (size_t)n + 1, 1)) {
+		doc->err = ENOMEM;
+		return SIZE_MAX;
+	}
+	vsnprintf(doc->arena + off, (size_t)n + 1, fmt, ap);
+	doc->alen += (size_t)n + 1;
+	return off;
+}
+
+static size_t
+store(pj_doc *doc, const char *fmt, ...)
+{
+	va_list ap;
+	size_t off;
+
+	va_start(ap, fmt);
+	off = vstore(doc, fmt, ap);
+	va_end(ap);
+	return off;
+}
+
+static item *
+add_item(pj_doc *doc, int kind)
+{
+	item *it;
+
+	if (grow((void **)&doc->items, &doc->icap, doc->nitems + 1, sizeof(item))) {
+		doc->err = ENOMEM;
+		return NULL;
+	}
+	it = &doc->items[doc->nitems++];
+	memset(it, 0, sizeof *it);
+	it->kind = kind;
+	it->text = SIZE_MAX;
+	it->first = doc->ncells;
+	return it;
+}
+
+static void
+add_cell(pj_doc *doc, size_t off)
+{
+	item *t;
+
+	if (doc->nitems == 0 || (t = &doc->items[doc->nitems - 1])->kind != IT_TABLE) {
+		doc->err = EINVAL;	/* a cell outside a table is a bug of the caller */
+		return;
+	}
+	if (off == SIZE_MAX || grow((void **)&doc->cells, &doc->ccap, doc->ncells + 1, sizeof(size_t))) {
+		doc->err = ENOMEM;
+		return;
+	}
+	doc->cells[doc->ncells++] = off;
+	t->ncells++;
+}
+
+/* Pads the last row of the current table with empty cells. */
+static void
+close_row(pj_doc *doc)
+{
+	item *t;
+
+	if (doc->nitems == 0 || (t = &doc->items[doc->nitems - 1])->kind != IT_TABLE)
+		return;
+	while (!doc->err && t->ncells % t->ncols)
+		add_cell(doc, store(doc, "%s", ""));
+}
+
+void
+pj_doc_line(pj_doc *doc, const char *fmt, ...)
+{
+	va_list ap;
+	item *it;
+
+	close_row(doc);
+	if ((it = add_item(doc, IT_LINE)) == NULL)
+		return;
+	va_start(ap, fmt);
+	it->text = vstore(doc, fmt, ap);
+	va_end(ap);
+}
+
+void
+pj_doc_table(pj_doc *doc, const char *title, const char *align, ...)
+{
+	va_list ap;
+	item *it;
+	int i, n = (int)strlen(align);
+
+	close_row(doc);
+	if (n < 1 || n > MAXCOLS) {
+		doc->err = EINVAL;
+		return;
+	}
+	if ((it = add_item(doc, IT_TABLE)) == NULL)
+		return;
+	it->ncols = n;
+	memcpy(it->align, align, (size_t)n);
+	if (title)
+		doc->items[doc->nitems - 1].text = store(doc, "%s", title);
+	va_start(ap, align);
+	for (i = 0; i < n; i++)
+		add_cell(doc, store(doc, "%s", va_arg(ap, const char *)));
+	va_end(ap);
+}
+
+void
+pj_doc_row(pj_doc *doc)
+{
+	close_row(doc);
+}
+
+void
+pj_doc_cell(pj_doc *doc, const char *fmt, ...)
+{
+	va_list ap;
+	size_t off;
+
+	va_start(ap, fmt);
+	off = vstore(doc, fmt, ap);
+	va_end(ap);
+	add_cell(doc, off);
+}
+
+void
+pj_doc_footer(pj_doc *doc, const pj_prov *prov, int ja)
+{
+	char hex[2 * JN_HASH_LEN + 1];
+
+	pj_hex(prov->hash, JN_HASH_LEN, hex);
+	if (ja)
+		pj_doc_line(doc, "集計元: seq %llu（ハッシュ %s）", (unsigned long long)prov->seq, hex);
+	else
+		pj_doc_line(doc, "computed from seq %llu, hash %s", (unsigned long long)prov->seq, hex);
+}
+
+/* Writes s with the characters a format cannot carry replaced or escaped. */
+static void
+put_cell(const char *s, pj_format fmt, FILE *f)
+{
+	if (fmt == PJ_FMT_CSV) {
+		if (strpbrk(s, ",\"\r\n") == NULL) {
+			fputs(s, f);
+			return;
+		}
+		fputc('"', f);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s, f);
+		}
+		fputc('"', f);
+		return;
+	}
+	for (; *s; s++) {
+		if (*s == '\t' || *s == '\n' || *s == '\r')
+			fputc(' ', f);	/* tsv, text and md rows are one line */
+		else if (fmt == PJ_FMT_MD && (*s == '|' || *s == '\\')) {
+			fputc('\\', f);
+			fputc(*s, f);
+		} else
+			fputc(*s, f);
+	}
+}
+
+static void
+pad(size_t n, FILE *f)
+{
+	while (n-- > 0)
+		fputc(' ', f);
+}
+
+static void
+render_text(const pj_doc *doc, const item *t, FILE *f)
+{
+	size_t w[MAXCOLS] = { 0 }, i, nrows = t->ncells / t->ncols;
+	int c;
+
+	for (i = 0; i < nrows; i++)
+		for (c = 0; c < t->ncols; c++) {
+			size_t cw = pj_strwidth(doc->arena + doc->cells[t->first + i * t->ncols + c]);
+			if (cw > w[c])
+				w[c] = cw;
+		}
+	if (t->text != SIZE_MAX)
+		fprintf(f, "%s\n", doc->arena + t->text);
+	for (i = 0; i < nrows; i++) {
+		for (c = 0; c < t->ncols; c++) {
+			const char *s = doc->arena + doc->cells[t->first + i * t->ncols + c];
+			size_t gap = w[c] - pj_strwidth(s);
+
+			if (c > 0)
+				fputs("  ", f);
+			if (t->align[c] == 'r')
+				pad(gap, f);
+			put_cell(s, PJ_FMT_TEXT, f);
+			if (t->align[c] != 'r' && c + 1 < t->ncols)
+				pad(gap, f);
+		}
+		fputc('\n', f);
+	}
+	fputc('\n', f);
+}
+
+static void
+render_md(const pj_doc *doc, const item *t, FILE *f)
+{
+	size_t i, nrows = t->ncells / t->ncols;
+	int c;
+
+	if (t->text != SIZE_MAX)
+		fprintf(f, "**%s**\n\n", doc->arena + t->text);
+	for (i = 0; i < nrows; i++) {
+		fputc('|', f);
+		for (c = 0; c < t->ncols; c++) {
+			fputc(' ', f);
+			put_cell(doc->arena + doc->cells[t->first + i * t->ncols + c], PJ_FMT_MD, f);
+			fputs(" |", f);
+		}
+		fputc('\n', f);
+		if (i == 0) {
+			fputc('|', f);
+			for (c = 0; c < t->ncols; c++)
+				fputs(t->align[c] == 'r' ? " ---: |" : " --- |", f);
+			fputc('\n', f);
+		}
+	}
+	fputc('\n', f);
+}
+
+static void
+render_sep(const pj_doc *doc, const item *t, pj_format fmt, FILE *f)
+{
+	size_t i, nrows = t->ncells / t->ncols;
+	int c;
+
+	for (i = 0; i < nrows; i++) {
+		for (c = 0; c < t->ncols; c++) {
+			if (c > 0)
+				fputc(fmt == PJ_FMT_CSV ? ',' : '\t', f);
+			put_cell(doc->arena + doc->cells[t->first + i * t->ncols + c], fmt, f);
+		}
+		fputs(fmt == PJ_FMT_CSV ? "\r\n" : "\n", f);
+	}
+}
+
+int
+pj_doc_render(pj_doc *doc, pj_format fmt, FILE *f)
+{
+	size_t i;
+	int tables = 0;
+
+	close_row(doc);
+	if (doc->err)
+		return doc->err;
+	for (i = 0; i < doc->nitems; i++) {
+		const item *it = &doc->items[i];
+
+		if (it->kind == IT_LINE) {
+			if (fmt == PJ_FMT_TEXT)
+				fprintf(f, "%s\n", doc->arena + it->text);
+			else if (fmt == PJ_FMT_MD && doc->arena[it->text])
+				fprintf(f, "%s\n\n", doc->arena + it->text);	/* blank: spacing only */
+			continue;
+		}
+		switch (fmt) {
+		case PJ_FMT_TEXT:
+			render_text(doc, it, f);
+			break;
+		case PJ_FMT_MD:
+			render_md(doc, it, f);
+			break;
+		case PJ_FMT_TSV:
+		case PJ_FMT_CSV:
+			if (tables++ > 0)
+				fputs(fmt == PJ_FMT_CSV ? "\r\n" : "\n", f);
+			render_sep(doc, it, fmt, f);
+			break;
+		default:
+			return EINVAL;
+		}
+	}
+	if (fflush(f) != 0 || ferror(f))
+		return EIO;
+	return 0;
+}
+
+int
+pj_json_prov(json_t *obj, const pj_prov *prov)
+{
+	char hex[2 * JN_HASH_LEN + 1];
+
+	pj_hex(prov->hash, JN_HASH_LEN, hex);
+	if (json_object_set_new(obj, "at_seq", json_integer((json_int_t)prov->seq)) ||
+	    json_object_set_new(obj, "head_hash", json_string(hex)))
+		return ENOMEM;
+	return 0;
+}
+
+int
+pj_json_print(json_t *obj, FILE *f)
+{
+	if (obj == NULL)
+		return ENOMEM;
+	if (json_dumpf(obj, f, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0)
+		return EIO;
+	fputc('\n', f);
+	if (fflush(f) != 0 || ferror(f))
+		return EIO;
+	return 0;
+}
+
+json_t *
+pj_json_date(int32_t day)
+{
+	char buf[11];
+
+	if (day == PJ_NODAY)
+		return json_null();
+	jn_date_format(day, buf);
+	return json_string(buf);
+}

@@ -1,0 +1,108 @@
+/* proj.c: see proj.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "proj.h"
+
+void
+po_init(po_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->as_of = jn_today_jst();
+	o->fmt = PJ_FMT_TEXT;
+}
+
+int
+po_option(po_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case 'J':
+		o->journal = arg;
+		return 1;
+	case PO_AT_SEQ:
+		if (cli_parse_u64("--at-seq", arg, UINT64_MAX, &o->at_seq) != 0)
+			return -1;
+		if (o->at_seq == 0) {
+			cli_error("option '--at-seq': '%s' is not a seq (they start at 1)", arg);
+			return -1;
+		}
+		return 1;
+	case PO_AS_OF:
+		return cli_parse_date("--as-of", arg, &o->as_of) == 0 ? 1 : -1;
+	case PO_FORMAT:
+		if (pj_format_parse(arg, &o->fmt) == 0)
+			return 1;
+		cli_error("option '--format': '%s' is not one of text, tsv, csv, json, md", arg);
+		return -1;
+	case PO_LANG:
+		if (strcmp(arg, "ja") != 0 && strcmp(arg, "en") != 0) {
+			cli_error("option '--lang': '%s' is not ja or en", arg);
+			return -1;
+		}
+		o->lang_opt = arg;
+		return 1;
+	case PO_HELP:
+		o->help = 1;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void
+po_finish(po_opts *o)
+{
+	o->ja = strcmp(cli_lang(o->lang_opt), "ja") == 0;
+}
+
+int
+po_open(const po_opts *o, jn_env **envp)
+{
+	return cli_open(cli_journal_path(o->journal), JN_RDONLY, envp);
+}
+
+int
+po_fail(const po_opts *o, int rc)
+{
+	if (rc == JN_ENOTFOUND && o->at_seq)
+		cli_error("option '--at-seq': seq %llu is past the head of the journal",
+		    (unsigned long long)o->at_seq);
+	else if (rc == EIO || rc == EPIPE)
+		cli_error("cannot write the output: %s", strerror(errno ? errno : rc));
+	else
+		cli_error("cannot replay journal '%s': %s", cli_journal_path(o->journal), jn_strerror(rc));
+	return cli_exit_code(rc);
+}
+
+const char *
+po_head(const po_opts *o, const char *key, const char *ja)
+{
+	if (o->ja && (o->fmt == PJ_FMT_TEXT || o->fmt == PJ_FMT_MD))
+		return ja;
+	return key;
+}
+
+int
+po_render(const po_opts *o, pj_doc *doc)
+{
+	int rc = pj_doc_render(doc, o->fmt, stdout);
+
+	return rc ? po_fail(o, rc) : EX_OK;
+}
+
+int
+po_json(json_t *obj, const pj_prov *prov)
+{
+	int rc;
+
+	if (obj == NULL)
+		rc = ENOMEM;
+	else if ((rc = pj_json_prov(obj, prov)) == 0)
+		rc = pj_json_print(obj, stdout);
+	json_decref(obj);
+	if (rc == 0)
+		return EX_OK;
+	cli_error("cannot write the output: %s", strerror(rc));
+	return EX_IO;
+}

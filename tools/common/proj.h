@@ -1,0 +1,63 @@
+/*
+ * proj.h: what the four projection tools (oyako-annual, -caseload, -risk,
+ * -audit) share on top of cli.h: their common options, opening the journal,
+ * reporting a failed replay, and writing the output.
+ */
+#ifndef OYAKO_PROJ_H
+#define OYAKO_PROJ_H
+
+#include <getopt.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "replay.h"
+#include "table.h"
+
+/* Option codes of the long-only common options (beyond any char). */
+enum { PO_AT_SEQ = 0x100, PO_AS_OF, PO_FORMAT, PO_LANG, PO_HELP, PO_FIRST_FREE };
+
+/* The common entries of a tool's option table, first in it. */
+#define PO_LONGOPTS \
+	{ "journal", required_argument, NULL, 'J' }, \
+	{ "at-seq", required_argument, NULL, PO_AT_SEQ }, \
+	{ "format", required_argument, NULL, PO_FORMAT }, \
+	{ "lang", required_argument, NULL, PO_LANG }, \
+	{ "help", no_argument, NULL, PO_HELP }
+#define PO_ASOF_LONGOPT { "as-of", required_argument, NULL, PO_AS_OF }
+
+typedef struct po_opts {
+	const char *journal;	/* -J, NULL: cli_journal_path() decides */
+	uint64_t at_seq;	/* 0: the head */
+	int32_t as_of;		/* default: today in Japan */
+	pj_format fmt;
+	int ja;			/* --lang (or the locale) is Japanese */
+	const char *lang_opt;
+	int help;
+} po_opts;
+
+void po_init(po_opts *o);
+
+/* Handles one of the common options: 1 when it was one (and good), 0 when
+ * it is not a common option, -1 after printing an error (exit EX_USAGE). */
+int po_option(po_opts *o, int c, const char *arg);
+
+/* Settles what depends on several options (the language); call after the
+ * option loop. */
+void po_finish(po_opts *o);
+
+/* Opens the journal read-only; returns an exit code. */
+int po_open(const po_opts *o, jn_env **envp);
+
+/* Reports a failed replay or output; returns its exit code. */
+int po_fail(const po_opts *o, int rc);
+
+/* A table header: the JSON key in tsv and csv (stable for scripts) and in
+ * English; the Japanese heading in text and md under --lang ja. */
+const char *po_head(const po_opts *o, const char *key, const char *ja);
+
+/* Renders doc to stdout (not for json); returns an exit code. */
+int po_render(const po_opts *o, pj_doc *doc);
+/* Adds the provenance keys to obj, prints it and frees it; exit code. */
+int po_json(json_t *obj, const pj_prov *prov);
+
+#endif
