@@ -120,6 +120,23 @@ to_doc(const pj_annual *a, const po_opts *o, const pj_prov *prov, pj_doc *doc)
 	pj_doc_footer(doc, prov, ja);
 }
 
+/* The rows of a table by mode (tsv and csv). */
+static void
+mode_rows(pj_doc *doc, const char *section, const char *const *modes, const char *const *labels,
+    const uint64_t *counts, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		pj_doc_row(doc);
+		pj_doc_cell(doc, "%s", section);
+		pj_doc_cell(doc, "%s", modes[i]);
+		pj_doc_cell(doc, "%s", labels[i]);
+		pj_doc_cell(doc, "count");
+		pj_doc_cell(doc, "%llu", (unsigned long long)counts[i]);
+	}
+}
+
 /* tsv and csv: one number a row, so that the five tables fit one sheet. */
 static void
 to_rows(const pj_annual *a, const po_opts *o, pj_doc *doc)
@@ -148,22 +165,8 @@ to_rows(const pj_annual *a, const po_opts *o, pj_doc *doc)
 			pj_doc_cell(doc, "%llu", (unsigned long long)v[k]);
 		}
 	}
-	for (i = 0; i < PJ_IV_COUNT; i++) {
-		pj_doc_row(doc);
-		pj_doc_cell(doc, "interviews_8month");
-		pj_doc_cell(doc, "%s", pj_iv_modes[i]);
-		pj_doc_cell(doc, "%s", ja ? iv_ja[i] : pj_iv_modes[i]);
-		pj_doc_cell(doc, "count");
-		pj_doc_cell(doc, "%llu", (unsigned long long)a->interviews[i]);
-	}
-	for (i = 0; i < PJ_HB_COUNT; i++) {
-		pj_doc_row(doc);
-		pj_doc_cell(doc, "happybaby");
-		pj_doc_cell(doc, "%s", pj_hb_modes[i]);
-		pj_doc_cell(doc, "%s", ja ? hb_ja[i] : pj_hb_modes[i]);
-		pj_doc_cell(doc, "count");
-		pj_doc_cell(doc, "%llu", (unsigned long long)a->happybaby[i]);
-	}
+	mode_rows(doc, "interviews_8month", pj_iv_modes, ja ? iv_ja : pj_iv_modes, a->interviews, PJ_IV_COUNT);
+	mode_rows(doc, "happybaby", pj_hb_modes, ja ? hb_ja : pj_hb_modes, a->happybaby, PJ_HB_COUNT);
 	pj_doc_row(doc);
 	pj_doc_cell(doc, "checkups_held");
 	pj_doc_cell(doc, "%s", "");
