@@ -203,8 +203,8 @@ test_expect_success 'usage errors' '
 	oyako import --help >out && test_grep "usage: oyako import" out
 '
 
-test_expect_success 'a missing input file: exit 7, a directory: exit 6' '
-	test_must_fail 7 oyako -J j import nosuch.jsonl 2>err &&
+test_expect_success 'a missing input file or a directory: exit 6' '
+	test_must_fail 6 oyako -J j import nosuch.jsonl 2>err &&
 	test_grep "cannot open '\''nosuch.jsonl'\''" err &&
 	test_must_fail 6 oyako -J j import j
 '

@@ -373,7 +373,7 @@ open_inputs(import *im, char **names)
 {
 	struct stat st;
 	size_t i;
-	int stdin_seen = 0, rc;
+	int stdin_seen = 0;
 
 	for (i = 0; i < im->nin; i++) {
 		input *in = &im->in[i];
@@ -388,9 +388,8 @@ open_inputs(import *im, char **names)
 		} else {
 			in->name = names[i];
 			if ((in->f = fopen(names[i], "rb")) == NULL) {
-				rc = errno;
-				cli_error("cannot open '%s': %s", names[i], strerror(rc));
-				return rc == ENOENT ? EX_NOTFOUND : EX_IO;
+				cli_error("cannot open '%s': %s", names[i], strerror(errno));
+				return EX_IO;
 			}
 		}
 		if (fstat(fileno(in->f), &st) == 0 && S_ISREG(st.st_mode) && in->f != stdin) {
