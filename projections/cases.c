@@ -794,3 +794,62 @@ pj_sort_cases(const pj_model *m, uint32_t *idx, size_t n)
 	sort_model = m;
 	qsort(idx, n, sizeof *idx, cmp_case);
 }
+
+int
+pj_open_cases(const pj_model *m, const pj_rules *r, uint32_t **idxp, pj_status **stp, size_t *np)
+{
+	uint32_t *idx = NULL, i;
+	pj_status *st = NULL, s;
+	size_t n = 0;
+
+	*idxp = NULL;
+	*stp = NULL;
+	*np = 0;
+	if (m->ncases == 0)
+		return 0;
+	if ((idx = malloc(m->ncases * sizeof *idx)) == NULL)
+		return ENOMEM;
+	for (i = 0; i < m->ncases; i++) {
+		pj_case_status(m, &m->cases[i], r, &s);
+		if (s.open)
+			idx[n++] = i;
+	}
+	pj_sort_cases(m, idx, n);
+	if (n && (st = malloc(n * sizeof *st)) == NULL) {
+		free(idx);
+		return ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		pj_case_status(m, &m->cases[idx[i]], r, &st[i]);
+	*idxp = idx;
+	*stp = st;
+	*np = n;
+	return 0;
+}
+
+static int
+cmp_staff(const void *a, const void *b)
+{
+	const pj_staff *p = &sort_model->staff[*(const uint32_t *)a];
+	const pj_staff *q = &sort_model->staff[*(const uint32_t *)b];
+
+	return strcmp(pj_names_str(sort_model->names, p->code), pj_names_str(sort_model->names, q->code));
+}
+
+int
+pj_active_staff(const pj_model *m, uint32_t **idxp, size_t *np)
+{
+	uint32_t *idx, i;
+	size_t n = 0;
+
+	if ((idx = malloc((m->nstaff ? m->nstaff : 1) * sizeof *idx)) == NULL)
+		return ENOMEM;
+	for (i = 0; i < m->nstaff; i++)
+		if (pj_staff_active(&m->staff[i]))
+			idx[n++] = i;
+	sort_model = m;
+	qsort(idx, n, sizeof *idx, cmp_staff);
+	*idxp = idx;
+	*np = n;
+	return 0;
+}

@@ -155,4 +155,12 @@ json_t *pj_why_json(const pj_why *w);
 /* Sorts case indexes by case id (uuid byte order = its text order). */
 void pj_sort_cases(const pj_model *m, uint32_t *idx, size_t n);
 
+
+/* The open cases at the model's date, sorted by id, with their status:
+ * malloc'd arrays the caller frees (NULL when n is 0).  0 or ENOMEM. */
+int pj_open_cases(const pj_model *m, const pj_rules *r, uint32_t **idxp, pj_status **stp, size_t *np);
+
+/* The staff active at the model's date, sorted by code. 0 or ENOMEM. */
+int pj_active_staff(const pj_model *m, uint32_t **idxp, size_t *np);
+
 #endif

@@ -106,3 +106,33 @@ po_json(json_t *obj, const pj_prov *prov)
 	cli_error("cannot write the output: %s", strerror(rc));
 	return EX_IO;
 }
+
+int
+po_rules(const char *path, pj_rules *r)
+{
+	jn_errinfo err;
+	int rc;
+
+	pj_rules_default(r);
+	if (path == NULL)
+		return EX_OK;
+	memset(&err, 0, sizeof err);
+	if ((rc = pj_rules_load(path, r, &err)) == 0)
+		return EX_OK;
+	if (rc == JN_EINVALID) {
+		cli_error("%s: %s", err.field, err.msg);
+		return EX_INPUT;
+	}
+	cli_error("cannot read rules file '%s': %s", path, strerror(rc));
+	return EX_IO;
+}
+
+int
+po_model(const po_opts *o, jn_env *env, pj_model *m, pj_prov *prov)
+{
+	int rc;
+
+	if ((rc = pj_model_init(m, o->as_of)) != 0 || (rc = pj_model_replay(m, env, o->at_seq, prov)) != 0)
+		return po_fail(o, rc);
+	return EX_OK;
+}

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "replay.h"
 #include "table.h"
+#include "cases.h"
 
 /* Option codes of the long-only common options (beyond any char). */
 enum { PO_AT_SEQ = 0x100, PO_AS_OF, PO_FORMAT, PO_LANG, PO_HELP, PO_FIRST_FREE };
@@ -59,5 +60,13 @@ const char *po_head(const po_opts *o, const char *key, const char *ja);
 int po_render(const po_opts *o, pj_doc *doc);
 /* Adds the provenance keys to obj, prints it and frees it; exit code. */
 int po_json(json_t *obj, const pj_prov *prov);
+
+/* Loads the rules: defaults, then path when not NULL.  Returns an exit
+ * code after printing an error: EX_INPUT for a bad line (naming file:line),
+ * EX_IO when the file cannot be read. */
+int po_rules(const char *path, pj_rules *r);
+
+/* Replays the journal into a case model as of o->as_of; an exit code. */
+int po_model(const po_opts *o, jn_env *env, pj_model *m, pj_prov *prov);
 
 #endif

@@ -176,6 +176,7 @@ struct gen {
 
 	struct gev tl[MAXTL];
 	unsigned ntl;
+	unsigned nord;		/* events drawn for the case, dropped ones included */
 };
 
 /* ---- random numbers: xoshiro256** seeded by splitmix64 ---- */
@@ -798,9 +799,10 @@ run_actions(struct gen *g)
 static int
 tl_push(struct gen *g, int32_t day, int type, unsigned a, uint32_t b)
 {
-	if (g->ntl == MAXTL)
+	/* ord keeps counting over dropped events: it must stay unique. */
+	if (g->ntl == MAXTL || g->nord > 0xfe)
 		return -1;
-	g->tl[g->ntl] = (struct gev){ day, 0, (uint8_t)type, (uint8_t)g->ntl, (uint8_t)a, b };
+	g->tl[g->ntl] = (struct gev){ day, 0, (uint8_t)type, (uint8_t)g->nord++, (uint8_t)a, b };
 	return (int)g->ntl++;
 }
 
@@ -881,7 +883,7 @@ draw_case(struct gen *g, struct gcase *c)
 		c->flags |= CF_SUPPORT;
 	support = (c->flags & CF_SUPPORT) || c->needs;
 
-	g->ntl = 0;
+	g->ntl = g->nord = 0;
 	tl_push(g, issue, GEN_HANDBOOK_ISSUED, 0, 0);
 
 	/* Fate: most families go on to the first birthday. */
@@ -894,10 +896,10 @@ draw_case(struct gen *g, struct gcase *c)
 	} else if (r < 0.05) {
 		close_reason_i = CL_MOVED_OUT;
 		close = issue + rndr(g, 10, 560);
-	} else if (r < 0.055) {
+	} else if (r < 0.06) {
 		/* Never heard of again: no birth is registered. */
 		close_reason_i = CL_OTHER;
-		close = c->due + rndr(g, 45, 120);
+		close = c->due + rndr(g, 60, 180);
 		born = 0;
 	}
 	c->birth = 0;
@@ -905,8 +907,10 @@ draw_case(struct gen *g, struct gcase *c)
 		int32_t off = rndr(g, -8, 8) + rndr(g, -8, 8) + rndr(g, -8, 8) - 3;
 		c->birth = c->due + (off < -28 ? -28 : off > 14 ? 14 : off);
 		reg = c->birth + rndr(g, 1, 14);
-		if (chance(g, 0.012))	/* registered late: birth-not-recorded fires */
-			reg = c->due + 31 + rndr(g, 0, 20);
+		/* Born away at the parents' home (satogaeri): the birth is
+		 * registered late, and birth-not-recorded fires meanwhile. */
+		if (chance(g, 0.03))
+			reg = c->due + 31 + rndr(g, 0, 45);
 		if (close == INT32_MAX && chance(g, 0.8))
 			close = c->birth + rndr(g, 330, 365);
 	}
@@ -1345,12 +1349,12 @@ setup(struct gen *g)
 	}
 	g->nnurse = births / 50 > 9 ? (uint32_t)(births / 50) : 9;
 
-	/* Births are ~96% of handbooks: the others end, move away or vanish. */
-	cases_a_year = (double)births / 0.961;
+	/* Births are ~95.6% of handbooks: the others end, move away or vanish. */
+	cases_a_year = (double)births / 0.956;
 	g->per_weekday = cases_a_year / 260.9;
 	for (r = 0; r < NROOMS; r++) {
 		q = (double)per_room[r] / g->nd;
-		g->class_p[r] = class_groups[r] / 59.0 * (59.0 / 450 * 0.961 / 0.97) / q;
+		g->class_p[r] = class_groups[r] / 59.0 * (59.0 / 450 * 0.956 / 0.97) / q;
 		if (g->class_p[r] > 1)
 			g->class_p[r] = 1;
 		g->room_open[r] = 1;
