@@ -16,6 +16,14 @@
 int
 jn_head_get(jn_txn *txn, jn_str stream, jn_head_rec *h)
 {
+	if (stream.n == 0 || stream.n > JN_MAX_STREAM)
+		return JN_ENOTFOUND;
+	return txn->rdonly ? jn_head_read(txn, stream, h) : jn_hc_get(txn, stream, h);
+}
+
+int
+jn_head_read(jn_txn *txn, jn_str stream, jn_head_rec *h)
+{
 	MDB_val k = { stream.n, (void *)stream.p }, v;
 	const uint8_t *p;
 	int rc;
@@ -34,17 +42,12 @@ jn_head_get(jn_txn *txn, jn_str stream, jn_head_rec *h)
 	return 0;
 }
 
-static int
-head_put(jn_txn *txn, jn_str stream, const jn_head_rec *h)
+void
+jn_head_encode(const jn_head_rec *h, uint8_t buf[8])
 {
-	MDB_val k = { stream.n, (void *)stream.p }, v;
-	uint8_t buf[8];
-
 	jn_put_u32(buf, h->version);
 	buf[4] = (uint8_t)(h->live_open >> 8), buf[5] = (uint8_t)h->live_open;
 	buf[6] = (uint8_t)(h->live_birth >> 8), buf[7] = (uint8_t)h->live_birth;
-	v.mv_size = 8, v.mv_data = buf;
-	return jn_mdb_rc(txn, mdb_put(txn->mdb, txn->env->heads, &k, &v, 0));
 }
 
 int
@@ -247,7 +250,7 @@ store(jn_txn *txn, jn_event *ev, jn_type t, jn_head_rec *h, uint64_t tgt_seq, jn
 		else if (tgt_type == JN_T_BIRTH_REGISTERED && h->live_birth)
 			h->live_birth--;
 	}
-	if ((rc = head_put(txn, ev->stream, h)) != 0)
+	if ((rc = jn_hc_put(txn, ev->stream, h)) != 0)
 		return rc;
 	txn->head_seq = ev->seq;
 	memcpy(txn->head_hash, ev->hash, JN_HASH_LEN);

@@ -326,6 +326,7 @@ txn_free(jn_txn *txn)
 {
 	jn_buf_free(&txn->enc);
 	jn_buf_free(&txn->canon);
+	jn_hc_free(&txn->heads);
 	free(txn);
 }
 
@@ -340,6 +341,10 @@ jn_txn_commit(jn_txn *txn)
 	} else if (txn->rdonly) {
 		mdb_txn_abort(txn->mdb);
 		rc = 0;
+	} else if ((rc = jn_hc_flush(txn)) != 0) {
+		mdb_txn_abort(txn->mdb);
+		if (txn->mapfull)
+			rc = JN_EMAPFULL;
 	} else {
 		rc = mdb_txn_commit(txn->mdb);
 		rc = rc == MDB_MAP_FULL ? JN_EMAPFULL : jn_mdb_rc(NULL, rc);

@@ -35,6 +35,12 @@ typedef struct jn_buf {
 int jn_buf_reserve(jn_buf *b, size_t more);
 void jn_buf_free(jn_buf *b);
 
+/* headcache.c: a write transaction's cache of `heads` records. */
+typedef struct jn_headcache {
+	struct hc_entry *slots;
+	size_t cap, used;
+} jn_headcache;
+
 struct jn_txn {
 	jn_env *env;
 	MDB_txn *mdb;
@@ -50,6 +56,7 @@ struct jn_txn {
 	char recorded[JN_RECORDED_LEN + 1];
 	jn_buf enc;		/* encoding of the event being stored */
 	jn_buf canon;		/* canonical form of a caller's data map */
+	jn_headcache heads;	/* write txns only */
 };
 
 /* Error detail helpers: set txn->err and return rc. */
@@ -91,6 +98,12 @@ typedef struct jn_head_rec {
 	uint16_t live_birth;	/* live birth.registered (case) */
 } jn_head_rec;
 int jn_head_get(jn_txn *txn, jn_str stream, jn_head_rec *h);	/* 0 or JN_ENOTFOUND */
+int jn_head_read(jn_txn *txn, jn_str stream, jn_head_rec *h);	/* from LMDB, no cache */
+void jn_head_encode(const jn_head_rec *h, uint8_t buf[8]);
+int jn_hc_get(jn_txn *txn, jn_str s, jn_head_rec *h);
+int jn_hc_put(jn_txn *txn, jn_str s, const jn_head_rec *h);
+int jn_hc_flush(jn_txn *txn);
+void jn_hc_free(jn_headcache *c);
 int jn_load_head(jn_txn *txn);
 
 #endif
