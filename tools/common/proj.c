@@ -1,6 +1,7 @@
 /* proj.c: see proj.h. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "proj.h"
@@ -50,10 +51,22 @@ po_option(po_opts *o, int c, const char *arg)
 	}
 }
 
-void
-po_finish(po_opts *o)
+int
+po_finish(po_opts *o, int argc, char **argv, const char *usage, int *exitp)
 {
+	if (o->help) {
+		fputs(usage, stdout);
+		*exitp = EX_OK;
+		return 1;
+	}
+	if (optind < argc) {
+		cli_error("unexpected argument '%s'", argv[optind]);
+		fputs(usage, stderr);
+		*exitp = EX_USAGE;
+		return 1;
+	}
 	o->ja = strcmp(cli_lang(o->lang_opt), "ja") == 0;
+	return 0;
 }
 
 int
@@ -128,11 +141,28 @@ po_rules(const char *path, pj_rules *r)
 }
 
 int
-po_model(const po_opts *o, jn_env *env, pj_model *m, pj_prov *prov)
+po_cases_run(const po_opts *o, const char *rules_path, po_cases *r)
 {
-	int rc;
+	int ex, rc;
 
-	if ((rc = pj_model_init(m, o->as_of)) != 0 || (rc = pj_model_replay(m, env, o->at_seq, prov)) != 0)
+	memset(r, 0, sizeof *r);
+	if ((ex = po_rules(rules_path, &r->rules)) != EX_OK)
+		return ex;
+	if ((ex = po_open(o, &r->env)) != EX_OK)
+		return ex;
+	if ((rc = pj_model_init(&r->m, o->as_of)) != 0 ||
+	    (rc = pj_model_replay(&r->m, r->env, o->at_seq, &r->prov)) != 0 ||
+	    (rc = pj_open_cases(&r->m, &r->rules, &r->idx, &r->st, &r->n)) != 0)
 		return po_fail(o, rc);
 	return EX_OK;
+}
+
+void
+po_cases_free(po_cases *r)
+{
+	free(r->idx);
+	free(r->st);
+	pj_model_free(&r->m);
+	jn_env_close(r->env);
+	memset(r, 0, sizeof *r);
 }

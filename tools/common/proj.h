@@ -42,9 +42,10 @@ void po_init(po_opts *o);
  * it is not a common option, -1 after printing an error (exit EX_USAGE). */
 int po_option(po_opts *o, int c, const char *arg);
 
-/* Settles what depends on several options (the language); call after the
- * option loop. */
-void po_finish(po_opts *o);
+/* After the option loop: prints the usage on --help (returns 1, *exitp =
+ * EX_OK) or on a stray argument (returns 1, *exitp = EX_USAGE); else settles
+ * the language and returns 0. */
+int po_finish(po_opts *o, int argc, char **argv, const char *usage, int *exitp);
 
 /* Opens the journal read-only; returns an exit code. */
 int po_open(const po_opts *o, jn_env **envp);
@@ -66,7 +67,21 @@ int po_json(json_t *obj, const pj_prov *prov);
  * EX_IO when the file cannot be read. */
 int po_rules(const char *path, pj_rules *r);
 
-/* Replays the journal into a case model as of o->as_of; an exit code. */
-int po_model(const po_opts *o, jn_env *env, pj_model *m, pj_prov *prov);
+/* A run of the case model: the journal, the model as of o->as_of, the
+ * rules, and the open cases with their status (sorted by id). */
+typedef struct po_cases {
+	jn_env *env;
+	pj_model m;
+	pj_rules rules;
+	pj_prov prov;
+	uint32_t *idx;
+	pj_status *st;
+	size_t n;
+} po_cases;
+
+/* Loads the rules, opens the journal, replays it; returns an exit code.
+ * Release r with po_cases_free() whatever the result. */
+int po_cases_run(const po_opts *o, const char *rules_path, po_cases *r);
+void po_cases_free(po_cases *r);
 
 #endif

@@ -199,19 +199,12 @@ main(int argc, char **argv)
 			continue;
 		goto usage;
 	}
-	if (o.help) {
-		fputs(usage_text, stdout);
-		return EX_OK;
-	}
-	if (optind < argc) {
-		cli_error("unexpected argument '%s'", argv[optind]);
-		goto usage;
-	}
+	if (po_finish(&o, argc, argv, usage_text, &ex))
+		return ex;
 	if (fy < 0) {
 		cli_error("option '--fy' is required");
 		goto usage;
 	}
-	po_finish(&o);
 	if ((ex = po_open(&o, &env)) != EX_OK)
 		return ex;
 	if ((rc = pj_annual_run(env, o.at_seq, fy, &a, &prov)) != 0) {

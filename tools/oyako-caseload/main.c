@@ -258,20 +258,15 @@ main(int argc, char **argv)
 	};
 	const char *rules_path = NULL, *only = NULL;
 	po_opts o;
-	pj_rules rules;
-	pj_model m;
-	pj_prov prov;
+	po_cases r;
 	pj_doc *doc = NULL;
-	jn_env *env = NULL;
-	uint32_t *idx = NULL, *staff = NULL;
-	pj_status *st = NULL;
-	size_t n = 0, nstaff = 0, i;
+	uint32_t *staff = NULL;
+	size_t nstaff = 0, i;
 	load l;
 	int c, rc, ex;
 
 	cli_init(argc, argv);
 	po_init(&o);
-	memset(&m, 0, sizeof m);
 	while ((c = getopt_long(argc, argv, "J:", longopts, NULL)) != -1) {
 		if ((rc = po_option(&o, c, optarg)) > 0)
 			continue;
@@ -282,30 +277,18 @@ main(int argc, char **argv)
 		else
 			goto usage;
 	}
-	if (o.help) {
-		fputs(usage_text, stdout);
-		return EX_OK;
-	}
-	if (optind < argc) {
-		cli_error("unexpected argument '%s'", argv[optind]);
-		goto usage;
-	}
-	po_finish(&o);
-	if ((ex = po_rules(rules_path, &rules)) != EX_OK)
+	if (po_finish(&o, argc, argv, usage_text, &ex))
 		return ex;
-	if ((ex = po_open(&o, &env)) != EX_OK)
-		return ex;
-	if ((ex = po_model(&o, env, &m, &prov)) != EX_OK)
-		goto model_free;
-	if ((rc = pj_open_cases(&m, &rules, &idx, &st, &n)) != 0 ||
-	    (rc = pj_active_staff(&m, &staff, &nstaff)) != 0) {
+	if ((ex = po_cases_run(&o, rules_path, &r)) != EX_OK)
+		goto cases_free;
+	if ((rc = pj_active_staff(&r.m, &staff, &nstaff)) != 0) {
 		ex = po_fail(&o, rc);
 		goto cases_free;
 	}
 	if (only) {
 		/* One coordinator: keep that one, drop the unassigned. */
 		for (i = 0; i < nstaff; i++)
-			if (strcmp(pj_names_str(m.names, m.staff[staff[i]].code), only) == 0)
+			if (strcmp(pj_names_str(r.m.names, r.m.staff[staff[i]].code), only) == 0)
 				break;
 		if (i == nstaff) {
 			char d[11];
@@ -317,9 +300,9 @@ main(int argc, char **argv)
 		staff[0] = staff[i];
 		nstaff = 1;
 	}
-	l = (load){ &m, &o, idx, st, n };
+	l = (load){ &r.m, &o, r.idx, r.st, r.n };
 	if (o.fmt == PJ_FMT_JSON) {
-		ex = po_json(to_json(&l, staff, nstaff, only == NULL), &prov);
+		ex = po_json(to_json(&l, staff, nstaff, only == NULL), &r.prov);
 		goto cases_free;
 	}
 	if ((doc = pj_doc_new()) == NULL) {
@@ -327,16 +310,12 @@ main(int argc, char **argv)
 		goto cases_free;
 	}
 	to_doc(&l, staff, nstaff, only == NULL, doc);
-	pj_doc_footer(doc, &prov, o.ja);
+	pj_doc_footer(doc, &r.prov, o.ja);
 	ex = po_render(&o, doc);
 	pj_doc_free(doc);
 cases_free:
-	free(idx);
-	free(st);
 	free(staff);
-model_free:
-	pj_model_free(&m);
-	jn_env_close(env);
+	po_cases_free(&r);
 	return ex;
 usage:
 	fputs(usage_text, stderr);

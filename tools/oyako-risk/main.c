@@ -122,20 +122,16 @@ main(int argc, char **argv)
 	};
 	const char *rules_path = NULL;
 	po_opts o;
-	pj_rules rules;
-	pj_model m;
-	pj_prov prov;
+	po_cases r;
 	pj_doc *doc = NULL;
-	jn_env *env = NULL;
-	uint32_t *idx = NULL;
-	pj_status *st = NULL;
-	size_t n = 0;
+	const uint32_t *idx;
+	const pj_status *st;
+	size_t n;
 	risk k;
 	int c, rc, ex;
 
 	cli_init(argc, argv);
 	po_init(&o);
-	memset(&m, 0, sizeof m);
 	k.only = -1;
 	while ((c = getopt_long(argc, argv, "J:", longopts, NULL)) != -1) {
 		if ((rc = po_option(&o, c, optarg)) > 0)
@@ -152,30 +148,18 @@ main(int argc, char **argv)
 		} else
 			goto usage;
 	}
-	if (o.help) {
-		fputs(usage_text, stdout);
-		return EX_OK;
-	}
-	if (optind < argc) {
-		cli_error("unexpected argument '%s'", argv[optind]);
-		goto usage;
-	}
-	po_finish(&o);
-	if ((ex = po_rules(rules_path, &rules)) != EX_OK)
+	if (po_finish(&o, argc, argv, usage_text, &ex))
 		return ex;
-	if ((ex = po_open(&o, &env)) != EX_OK)
-		return ex;
-	if ((ex = po_model(&o, env, &m, &prov)) != EX_OK)
-		goto model_free;
-	if ((rc = pj_open_cases(&m, &rules, &idx, &st, &n)) != 0) {
-		ex = po_fail(&o, rc);
-		goto model_free;
-	}
-	k.m = &m;
-	k.rules = &rules;
+	if ((ex = po_cases_run(&o, rules_path, &r)) != EX_OK)
+		goto cases_free;
+	idx = r.idx;
+	st = r.st;
+	n = r.n;
+	k.m = &r.m;
+	k.rules = &r.rules;
 	k.o = &o;
 	if (o.fmt == PJ_FMT_JSON) {
-		ex = po_json(to_json(&k, idx, st, n), &prov);
+		ex = po_json(to_json(&k, idx, st, n), &r.prov);
 		goto cases_free;
 	}
 	if ((doc = pj_doc_new()) == NULL) {
@@ -183,15 +167,11 @@ main(int argc, char **argv)
 		goto cases_free;
 	}
 	to_doc(&k, idx, st, n, doc);
-	pj_doc_footer(doc, &prov, o.ja);
+	pj_doc_footer(doc, &r.prov, o.ja);
 	ex = po_render(&o, doc);
 	pj_doc_free(doc);
 cases_free:
-	free(idx);
-	free(st);
-model_free:
-	pj_model_free(&m);
-	jn_env_close(env);
+	po_cases_free(&r);
 	return ex;
 usage:
 	fputs(usage_text, stderr);
