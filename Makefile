@@ -75,6 +75,8 @@ $(PROJA): $(PROJ_OBJ)
 	ar rcs $@ $^
 
 # A tool is the folder tools/NAME: every .c in it makes bin/NAME.
+# Keep objects: they are intermediate files of the tool rule.
+.SECONDARY:
 .SECONDEXPANSION:
 # (No '%' inside: make would put the stem there before expanding.)
 $(B)/bin/%: $$(addprefix $(B)/,$$(addsuffix .o,$$(basename $$(wildcard tools/$$*/*.c)))) $(CLIA) $(PROJA) $(LIBA)
