@@ -665,8 +665,17 @@ pack_value(dec *d, json_t *v, int depth)
 		n = json_array_size(v);
 		msgpack_pack_array(&d->pk, n);
 		for (i = 0; i < n; i++) {
-			snprintf(idx, sizeof idx, "[%zu]", i);
-			old = path_push(d, "", idx, strlen(idx));
+			/* "[i]" by hand: this runs for every element of every line. */
+			char *w = idx + sizeof idx;
+			size_t k = i;
+
+			*--w = ']';
+			do {
+				*--w = (char)('0' + k % 10);
+				k /= 10;
+			} while (k);
+			*--w = '[';
+			old = path_push(d, "", w, (size_t)(idx + sizeof idx - w));
 			rc = pack_value(d, json_array_get(v, i), depth + 1);
 			path_pop(d, old);
 			if (rc)
@@ -794,7 +803,7 @@ take_key(dec *d, unsigned bit, json_t *v, textref refs[5])
 	jn_event *ev = &d->out->ev;
 	int restore = d->flags & JL_RESTORE;
 	char q[48];
-	int64_t i;
+	int64_t i = 0;
 	int rc;
 
 	switch (bit) {
