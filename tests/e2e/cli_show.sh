@@ -27,6 +27,8 @@ test_expect_success 'show marks a retracted event with who, when and why' '
 	oyako -J j show $CASE_B >out &&
 	sed -n "/^v2 /,/^\$/p" out >v2 &&
 	grep -q "^    \[RETRACTED by coord:C01 at [0-9-]* [0-9:]* UTC (v5, seq 26): entered for the wrong room\]$" v2 &&
+	sed -n "/^v5 /,/^\$/p" out >v5 &&
+	test_grep "    (retracts v2, seq 10)" v5 &&
 	sed -n "/^v6 /,/^\$/p" out >v6 &&
 	! grep -q RETRACTED v6
 '

@@ -116,6 +116,26 @@ show_retraction(jn_txn *txn, const jn_event *ev)
 	return 0;
 }
 
+/* For an event.retracted, which version it retracts. */
+static int
+show_target(jn_txn *txn, const jn_event *ev)
+{
+	uint8_t id[JN_ID_LEN];
+	jn_value target;
+	jn_event t;
+	int rc;
+
+	if (ev->type_code != JN_T_EVENT_RETRACTED)
+		return 0;
+	if ((rc = jn_data_get(ev->data, ev->data_len, "target", &target)) != 0)
+		return rc;
+	if (target.kind != JN_V_STR || jn_uuid_parse(target.s, id) != 0 ||
+	    jn_get_id(txn, id, &t) != 0)
+		return 0;	/* verify is the place to complain */
+	printf("    (retracts v%u, seq %llu)\n", t.version, (unsigned long long)t.seq);
+	return 0;
+}
+
 int
 cmd_show(int argc, char **argv)
 {
@@ -165,7 +185,8 @@ cmd_show(int argc, char **argv)
 		printf("\nv%u  %.*s  recorded %s  by %.*s  %.*s  (seq %llu)\n", ev.version,
 		    (int)ev.occurred.n, ev.occurred.p, when, (int)ev.actor.n, ev.actor.p,
 		    (int)ev.type.n, ev.type.p, (unsigned long long)ev.seq);
-		if ((rc = show_data(&ev, &line)) != 0 || (rc = show_retraction(txn, &ev)) != 0)
+		if ((rc = show_data(&ev, &line)) != 0 || (rc = show_target(txn, &ev)) != 0 ||
+		    (rc = show_retraction(txn, &ev)) != 0)
 			goto fail;
 	}
 	if (rc != JN_END)
