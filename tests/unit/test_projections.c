@@ -15,6 +15,7 @@
 #include "journal.h"
 #include "jsonl.h"
 #include "annual.h"
+#include "audit.h"
 #include "cases.h"
 
 #define CASE_A "aaaaaaaa-0000-4000-8000-000000000001"
@@ -568,6 +569,54 @@ test_annual_retracted_handbook(void **state)
 	pj_annual_free(&a);
 }
 
+static void
+test_recorded_day(void **state)
+{
+	int32_t d;
+
+	/* Japan is UTC+9: 15:00 UTC is midnight of the next day there. */
+	assert_int_equal(pj_recorded_day(JN_STR("2026-03-31T14:59:59.999999Z"), &d), 0);
+	assert_int_equal(d, day("2026-03-31"));
+	assert_int_equal(pj_recorded_day(JN_STR("2026-03-31T15:00:00.000000Z"), &d), 0);
+	assert_int_equal(d, day("2026-04-01"));
+	assert_int_equal(pj_recorded_day(JN_STR("2026-03-31"), &d), JN_EINVALID);
+}
+
+static void
+test_audit_counts(void **state)
+{
+	pj_audit a;
+	pj_prov p;
+	uint64_t hb;
+
+	hb = add("handbook.issued", CA, "2025-04-01",
+	    "{\"district\":\"n\",\"due_date\":\"2025-12-01\",\"support_needed\":false}");
+	retract(hb, CA, "2026-04-01");
+	add("room.opened", "room:a", "2026-04-02", "{\"name\":\"A\"}");
+	memset(&a, 0, sizeof a);
+	a.from_seq = 1;
+	a.late_days = 30;
+	assert_int_equal(pj_audit_run(env, 0, &a, &p), 0);
+	assert_int_equal(a.ncorrections, 1);
+	assert_int_equal(a.corrections[0], 2);
+	assert_int_equal(pj_names_count(a.actors), 1);
+	assert_int_equal(a.counts[0].events, 3);
+	assert_int_equal(a.counts[0].corrections, 1);
+	assert_int_equal(a.counts[0].retracted, 1);
+	assert_int_equal(a.nbackdated, 3);	/* recorded now, occurred in 2025-2026 */
+	pj_audit_free(&a);
+	/* FY2025 by occurred: the handbook only (the retraction is FY2026). */
+	memset(&a, 0, sizeof a);
+	a.from_seq = 1;
+	a.fy = 2025;
+	a.late_days = 36500;
+	assert_int_equal(pj_audit_run(env, 0, &a, &p), 0);
+	assert_int_equal(a.ncorrections, 0);
+	assert_int_equal(a.nbackdated, 0);
+	assert_int_equal(a.counts[0].events, 1);
+	pj_audit_free(&a);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -590,6 +639,8 @@ main(void)
 		cmocka_unit_test(test_flag_names_sorted),
 		T(test_annual_rooms_and_boundaries),
 		T(test_annual_retracted_handbook),
+		cmocka_unit_test(test_recorded_day),
+		T(test_audit_counts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
