@@ -124,6 +124,9 @@ id_lookup(jn_txn *txn, const uint8_t id[JN_ID_LEN], uint64_t *seqp)
 	MDB_val k = { JN_ID_LEN, (void *)id }, v;
 	int rc;
 
+	/* This transaction's own events first: their entries are pending. */
+	if (!txn->rdonly && jn_pd_find_id(txn, id, seqp) == 0)
+		return 0;
 	if ((rc = mdb_get(txn->mdb, txn->env->ids, &k, &v)) != 0)
 		return jn_mdb_rc(NULL, rc);
 	if (v.mv_size != 8)
@@ -209,7 +212,7 @@ differs(const jn_event *old, const jn_event *ev)
 static int
 store(jn_txn *txn, jn_event *ev, jn_type t, jn_head_rec *h, uint64_t tgt_seq, jn_type tgt_type)
 {
-	uint8_t seqkey[8], dup[12], tkey[8];
+	uint8_t seqkey[8], tkey[8];
 	const uint8_t *val;
 	size_t vlen;
 	MDB_val k, v;
@@ -224,16 +227,8 @@ store(jn_txn *txn, jn_event *ev, jn_type t, jn_head_rec *h, uint64_t tgt_seq, jn
 	 * fails loudly instead of writing an event out of place. */
 	if ((rc = mdb_put(txn->mdb, txn->env->events, &k, &v, MDB_APPEND)) != 0)
 		return jn_mdb_rc(txn, rc);
-	k.mv_size = JN_ID_LEN, k.mv_data = ev->id;
-	v.mv_size = 8, v.mv_data = seqkey;
-	if ((rc = mdb_put(txn->mdb, txn->env->ids, &k, &v, MDB_NOOVERWRITE)) != 0)
-		return jn_mdb_rc(txn, rc == MDB_KEYEXIST ? JN_ECORRUPT : rc);
-	jn_put_u32(dup, ev->version);
-	memcpy(dup + 4, seqkey, 8);
-	k.mv_size = ev->stream.n, k.mv_data = (void *)ev->stream.p;
-	v.mv_size = 12, v.mv_data = dup;
-	if ((rc = mdb_put(txn->mdb, txn->env->streams, &k, &v, MDB_APPENDDUP)) != 0)
-		return jn_mdb_rc(txn, rc);
+	if ((rc = jn_pd_add(txn, ev->id, ev->stream, ev->version, ev->seq)) != 0)
+		return rc;
 	h->version = ev->version;
 	if (t == JN_T_HANDBOOK_ISSUED || t == JN_T_ROOM_OPENED)
 		h->live_open++;
@@ -364,8 +359,10 @@ jn_append(jn_txn *txn, const jn_event *ev, uint64_t *seqp, int *storedp)
 	set_recorded(txn);
 	e.recorded.p = txn->recorded;
 	e.recorded.n = JN_RECORDED_LEN;
-	if ((rc = store(txn, &e, t, &h, tgt_seq, tgt_type)) != 0)
+	if ((rc = store(txn, &e, t, &h, tgt_seq, tgt_type)) != 0) {
+		txn->bad = 1;	/* part of the event may be written */
 		return rc;
+	}
 	if (seqp)
 		*seqp = e.seq;
 	if (storedp)
@@ -419,5 +416,7 @@ jn_restore(jn_txn *txn, const jn_event *ev)
 			return jn_fail(txn, JN_ECHAIN, "hash",
 			    "does not match the event's content and the previous hash");
 	}
-	return store(txn, &e, t, &h, tgt_seq, tgt_type);
+	if ((rc = store(txn, &e, t, &h, tgt_seq, tgt_type)) != 0)
+		txn->bad = 1;	/* part of the event may be written */
+	return rc;
 }

@@ -327,6 +327,7 @@ txn_free(jn_txn *txn)
 	jn_buf_free(&txn->enc);
 	jn_buf_free(&txn->canon);
 	jn_hc_free(&txn->heads);
+	jn_pd_free(&txn->pending);
 	free(txn);
 }
 
@@ -341,7 +342,7 @@ jn_txn_commit(jn_txn *txn)
 	} else if (txn->rdonly) {
 		mdb_txn_abort(txn->mdb);
 		rc = 0;
-	} else if ((rc = jn_hc_flush(txn)) != 0) {
+	} else if ((rc = jn_hc_flush(txn)) != 0 || (rc = jn_pd_flush(txn)) != 0) {
 		mdb_txn_abort(txn->mdb);
 		if (txn->mapfull)
 			rc = JN_EMAPFULL;

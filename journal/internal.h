@@ -41,6 +41,15 @@ typedef struct jn_headcache {
 	size_t cap, used;
 } jn_headcache;
 
+/* pending.c: `ids` and `streams` entries written sorted at commit. */
+typedef struct jn_pending {
+	struct pd_id *ids;
+	size_t ids_cap, ids_used;
+	struct pd_st *st;
+	size_t st_n, st_cap;
+	jn_buf keys;
+} jn_pending;
+
 struct jn_txn {
 	jn_env *env;
 	MDB_txn *mdb;
@@ -57,7 +66,13 @@ struct jn_txn {
 	jn_buf enc;		/* encoding of the event being stored */
 	jn_buf canon;		/* canonical form of a caller's data map */
 	jn_headcache heads;	/* write txns only */
+	jn_pending pending;	/* write txns only */
 };
+
+int jn_pd_add(jn_txn *txn, const uint8_t id[JN_ID_LEN], jn_str stream, uint32_t version, uint64_t seq);
+int jn_pd_find_id(jn_txn *txn, const uint8_t id[JN_ID_LEN], uint64_t *seqp);
+int jn_pd_flush(jn_txn *txn);
+void jn_pd_free(jn_pending *p);
 
 /* Error detail helpers: set txn->err and return rc. */
 int jn_fail(jn_txn *txn, int rc, const char *field, const char *fmt, ...)
