@@ -6,6 +6,8 @@
   gen_check.py counts FILE FY       live counts of the FY, as JSON
   gen_check.py flags FILE DATE...   risk flags (BRIEF section 7) firing on each
                                     DATE, as JSON {flag: count}, over all dates
+  gen_check.py seedlike FILE FY     the FY's live counts are close to the seed's
+  gen_check.py seedlike-annual JSON `oyako annual --format json` is close to it
 
 Prints the first fault and exits 1.  A model of the rules written apart from
 the C code, so that the two can disagree.
@@ -179,7 +181,7 @@ def counts(path, fy):
         elif t == "class.attended":
             out["groups"] += 1
             out["couples"] += d["partner"]
-    print(json.dumps(out, sort_keys=True))
+    return out
 
 
 def flags(path, dates):
@@ -252,12 +254,61 @@ def flags(path, dates):
     print(json.dumps(found, sort_keys=True))
 
 
+def within(name, v, lo, hi):
+    if not lo <= v <= hi:
+        sys.exit(f"{name} = {v}, not in {lo}..{hi}")
+
+
+def near_seed(meetings, checkups, groups, couples, iv, hb):
+    """The tables of the seed report, give or take what chance moves."""
+    within("handbook meetings (seed 12)", meetings, 12, 12)
+    within("checkups held (seed 12)", checkups, 12, 12)
+    within("class groups (seed 59)", groups, 45, 75)
+    within("couples (seed 32-35)", couples, 20, 55)
+    within("interviews (seed 289)", sum(iv.values()), 265, 315)
+    within("group interviews (seed 117)", iv.get("group", 0), 105, 130)
+    within("individual interviews (seed 167)", iv.get("individual", 0), 150, 185)
+    within("visit interviews (seed 5)", iv.get("visit", 0), 2, 9)
+    within("happy baby (seed 289)", sum(hb.values()), 265, 315)
+    within("home (seed 154)", hb.get("home", 0), 140, 170)
+    within("room (seed 129)", hb.get("room", 0), 115, 145)
+    within("at the checkup (seed 6)", hb.get("checkup", 0), 3, 10)
+
+
+def seedlike(path, fy):
+    c = counts(path, fy)
+    t = c["types"]
+    near_seed(t.get("meeting.held", 0), t.get("checkup.held", 0), c["groups"],
+              c["couples"], c["interviews"], c["happybaby"])
+    within("handbooks", t["handbook.issued"], 430, 520)
+    within("births", t["birth.registered"], 410, 490)
+    within("events a year", sum(t.values()), 3000, 6000)
+
+
+def seedlike_annual(path):
+    a = json.load(open(path))
+    mc = a["maternity_classes"]
+    rooms = [r["room"] for r in mc]
+    if rooms != ["kokinu", "ohisama", "bloom", "kirakuyama", "runrun", "bokaboka"]:
+        sys.exit(f"rooms {rooms}")
+    for r in mc:
+        if r["participants"] != r["groups"] + r["couples"]:
+            sys.exit(f"participants of {r}")
+    near_seed(a["handbook_meetings"], a["checkups_held"], sum(r["groups"] for r in mc),
+              sum(r["couples"] for r in mc), a["interviews_8month"], a["happybaby"])
+    within("kokinu couples (seed 17)", mc[0]["couples"], 8, 30)
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "valid":
         valid(args[0], args[1] if len(args) > 1 else None)
     elif cmd == "counts":
-        counts(args[0], int(args[1]))
+        print(json.dumps(counts(args[0], int(args[1])), sort_keys=True))
+    elif cmd == "seedlike":
+        seedlike(args[0], int(args[1]))
+    elif cmd == "seedlike-annual":
+        seedlike_annual(args[0])
     elif cmd == "flags":
         flags(args[0], args[1:])
     else:

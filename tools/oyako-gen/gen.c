@@ -174,6 +174,10 @@ struct gen {
 	struct bucket cal[CAL_DAYS];
 	struct u64v m_now, m_late, m_late_next;	/* cases for the month's meeting */
 
+	/* Quotas of the yearly counts that the annual tables show. */
+	double q_class[NROOMS], q_interview, q_happybaby, q_checkup;
+	double q_interview_mode[2], q_happybaby_mode[2];
+
 	struct gev tl[MAXTL];
 	unsigned ntl;
 	unsigned nord;		/* events drawn for the case, dropped ones included */
@@ -234,6 +238,20 @@ static int
 chance(struct gen *g, double p)
 {
 	return rndp(g) < p;
+}
+
+/* Whether this one of a series gets what a share p of them gets.  The
+ * counts of the annual tables are drawn by systematic sampling rather than
+ * one coin each, so that a year's total stays within one of its expected
+ * value and the seed's city projects to the seed's tables. */
+static int
+quota(double *acc, double p)
+{
+	*acc += p;
+	if (*acc < 1)
+		return 0;
+	*acc -= 1;
+	return 1;
 }
 
 /* A version 4 UUID that is a function of the seed and key alone. */
@@ -826,12 +844,14 @@ group_session(const struct gen *g, uint32_t district, int32_t due)
 	return weekday_on_or_after(f - 49 + (int32_t)((district * 3 + (uint32_t)f) % 7));
 }
 
+/* A mode of three with shares p0, p1 and the rest, by quotas as well:
+ * the third (rare) one first, then the first two between them. */
 static unsigned
-draw_mode(struct gen *g, double p0, double p1)
+draw_mode(double q[2], double p0, double p1)
 {
-	double r = rndp(g);
-
-	return r < p0 ? 0 : r < p0 + p1 ? 1 : 2;
+	if (quota(&q[1], 1 - p0 - p1))
+		return 2;
+	return quota(&q[0], p0 / (p0 + p1)) ? 0 : 1;
 }
 
 static uint16_t
@@ -917,13 +937,13 @@ draw_case(struct gen *g, struct gcase *c)
 
 	/* Pregnancy. */
 	room = g->dhome[c->district];
-	if (chance(g, g->class_p[room])) {
+	if (quota(&g->q_class[room], g->class_p[room])) {
 		day = c->due - rndr(g, 42, 140);
 		day += (6 - wday(day) + 7) % 7;	/* classes are on Saturdays */
 		tl_push(g, day, GEN_CLASS_ATTENDED, chance(g, class_partner[room]), 0);
 	}
-	if (chance(g, 0.637)) {
-		mode = draw_mode(g, 117.0 / 289, 167.0 / 289);
+	if (quota(&g->q_interview, 0.637)) {
+		mode = draw_mode(g->q_interview_mode, 117.0 / 289, 167.0 / 289);
 		if (mode == 0)
 			day = group_session(g, c->district, c->due);
 		else
@@ -946,15 +966,15 @@ draw_case(struct gen *g, struct gcase *c)
 	/* Birth and infancy. */
 	if (born) {
 		tl_push(g, reg, GEN_BIRTH_REGISTERED, 0, 0);
-		if (chance(g, 0.648)) {
-			mode = draw_mode(g, 154.0 / 289, 129.0 / 289);
+		if (quota(&g->q_happybaby, 0.648)) {
+			mode = draw_mode(g->q_happybaby_mode, 154.0 / 289, 129.0 / 289);
 			hb_day = mode == 2 ? checkup_on_or_after(g, c->birth + 95) : c->birth + rndr(g, 60, 89);
 			if (hb_day <= reg)
 				hb_day = reg + 1;
 			tl_push(g, hb_day, GEN_HAPPYBABY_CONTACT, mode, 0);
 			has_checkup = mode == 2;
 		}
-		if (has_checkup || chance(g, 0.9)) {
+		if (quota(&g->q_checkup, 0.9) || has_checkup) {
 			ck_day = checkup_on_or_after(g, c->birth + 95 > reg ? c->birth + 95 : reg + 1);
 			tl_push(g, ck_day, GEN_CHECKUP_ATTENDED, chance(g, 0.15), 0);
 		}
@@ -1358,6 +1378,14 @@ setup(struct gen *g)
 		if (g->class_p[r] > 1)
 			g->class_p[r] = 1;
 		g->room_open[r] = 1;
+		g->q_class[r] = rndp(g);
+	}
+	g->q_interview = rndp(g);
+	g->q_happybaby = rndp(g);
+	g->q_checkup = rndp(g);
+	for (r = 0; r < 2; r++) {
+		g->q_interview_mode[r] = rndp(g);
+		g->q_happybaby_mode[r] = rndp(g);
 	}
 
 	for (f = 0; f < o->years; f++) {

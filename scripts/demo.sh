@@ -1,0 +1,99 @@
+#!/bin/sh
+# make demo: one fiscal year of a synthetic city like the seed's, imported
+# into a new journal and projected: the annual tables, the caseloads, the
+# risk flags and the verify line.  Runs from a built tree (make all).
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+bin="$top/build/bin"
+PATH="$bin:$PATH"
+export PATH
+unset OYAKO_JOURNAL
+
+say() { printf '\n== %s\n' "$*"; }
+die() { echo "demo: error: $*" >&2; exit 1; }
+
+# have TOOL: whether the program is built; says so when it is not.
+have() {
+	if [ -x "$bin/$1" ]; then
+		return 0
+	fi
+	echo "($1 is not built: tools/$1 does not exist yet; skipped)"
+	return 1
+}
+
+[ -x "$bin/oyako" ] && [ -x "$bin/oyako-gen" ] || die "oyako and oyako-gen are not built (run make)"
+
+# The last fiscal year that is over in Japan: the journal refuses events
+# later than today, and a complete year has complete tables.
+y=$(TZ=Asia/Tokyo date +%Y) m=$(TZ=Asia/Tokyo date +%m)
+if [ "${m#0}" -ge 4 ]; then fy=$((y - 1)); else fy=$((y - 2)); fi
+end="$((fy + 1))-03-31"
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/oyako-demo.XXXXXX") || die "cannot make a temporary folder"
+J="$dir/journal"
+say "a new journal in $J"
+oyako -J "$J" init || die "oyako init failed"
+
+say "generating FY$fy of a city like the seed's (450 births a year, seed 1)"
+oyako-gen --seed 1 --births 450 --fy "$fy" --until "$end" --stats -o "$dir/city.jsonl" 2>"$dir/gen.stats" ||
+	die "oyako-gen failed: $(cat "$dir/gen.stats")"
+head -1 "$dir/gen.stats"
+echo "first line of $dir/city.jsonl:"
+head -1 "$dir/city.jsonl"
+
+say "oyako import"
+oyako -J "$J" import "$dir/city.jsonl" || die "oyako import failed"
+
+say "oyako annual --fy $fy   (the seed report: 12 meetings; classes 17/18/10/9/3/2;"
+echo "   interviews 117/167/5; happy baby 154/129/6; 12 checkups)"
+if have oyako-annual; then
+	oyako -J "$J" annual --fy "$fy"
+fi
+
+say "oyako caseload --as-of $end   (summary: cases per coordinator)"
+if have oyako-caseload; then
+	oyako -J "$J" caseload --as-of "$end" --format json >"$dir/caseload.json" &&
+	python3 - "$dir/caseload.json" <<-\PY
+	import json, sys
+	c = json.load(open(sys.argv[1]))
+	def line(who, cases):
+	    preg = sum(1 for x in cases if x["stage"] == "pregnant")
+	    flagged = sum(1 for x in cases if x["flags"])
+	    print(f"  {who:<22} {len(cases):5} cases  {preg:4} pregnant  {len(cases) - preg:4} infant  {flagged:4} flagged")
+	for k in c["coordinators"]:
+	    line(f'{k["coordinator"]} ({k["room"]})', k["cases"])
+	line("unassigned", c["unassigned"])
+	PY
+fi
+
+say "oyako risk --as-of $end   (flags and the families they concern)"
+if have oyako-risk; then
+	oyako -J "$J" risk --as-of "$end" --format json >"$dir/risk.json" &&
+	python3 - "$dir/risk.json" <<-\PY
+	import json, sys
+	r = json.load(open(sys.argv[1]))
+	count = {}
+	for f in r["flags"]:
+	    count[f["flag"]] = count.get(f["flag"], 0) + 1
+	for name in ("support-needed", "not-shared", "no-8month-interview", "birth-not-recorded",
+	             "no-happybaby", "missed-checkup", "no-contact", "no-coordinator"):
+	    print(f"  {name:<22} {count.get(name, 0):5}")
+	print(f"  {'total':<22} {len(r['flags']):5} flags on {len({f['case'] for f in r['flags']})} families")
+	PY
+fi
+
+say "oyako verify"
+oyako -J "$J" verify || die "oyako verify failed"
+
+cat <<EOT
+
+Try next (the journal stays in $dir):
+  export OYAKO_JOURNAL=$J PATH=$bin:\$PATH
+  oyako annual --fy $fy --lang ja          # the tables as in the seed report
+  oyako risk --as-of $((fy + 1))-01-15 --flag no-coordinator
+  oyako caseload --as-of $end --coordinator C01
+  oyako show case:\$(oyako export --type event.retracted | head -1 | sed 's/.*"case:\\([^"]*\\)".*/\\1/')
+  oyako export --type handbook.issued --from $fy-04-01 --to $fy-04-30 | head
+  oyako-gen --births 730000 --fy $fy --until $end | oyako -J /tmp/japan import -   # all of Japan
+  man tools/oyako-gen/oyako-gen.1
+EOT
