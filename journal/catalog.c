@@ -56,6 +56,17 @@ typedef struct typedef_row {
 	field fields[MAXF];
 } type_row;
 
+/* Lengths of the names in catalog[], for jn_type_of(). */
+static const size_t catalog_len[JN_T_COUNT] = {
+	0, sizeof "room.opened" - 1, sizeof "room.closed" - 1, sizeof "coordinator.assigned" - 1,
+	sizeof "coordinator.left" - 1, sizeof "meeting.held" - 1, sizeof "checkup.held" - 1,
+	sizeof "handbook.issued" - 1, sizeof "class.attended" - 1, sizeof "interview.8month" - 1,
+	sizeof "birth.registered" - 1, sizeof "happybaby.contact" - 1, sizeof "checkup.attended" - 1,
+	sizeof "room.visited" - 1, sizeof "referral.made" - 1, sizeof "support.flagged" - 1,
+	sizeof "support.cleared" - 1, sizeof "case.transferred" - 1, sizeof "case.closed" - 1,
+	sizeof "event.retracted" - 1,
+};
+
 /* Indexed by jn_type. */
 static const type_row catalog[JN_T_COUNT] = {
 	[JN_T_ROOM_OPENED] = { "room.opened", SK_ROOM,
@@ -97,12 +108,12 @@ static const type_row catalog[JN_T_COUNT] = {
 jn_type
 jn_type_of(jn_str name)
 {
-	/* Replay calls this for every event: dispatch on length and a byte
-	 * before comparing whole names. */
+	/* Replay calls this for every event: compare the first byte and the
+	 * length before whole names. */
 	for (int t = 1; t < JN_T_COUNT; t++) {
 		const char *n = catalog[t].name;
-		if (name.n > 0 && n[0] == name.p[0] && n[name.n] == '\0' &&
-		    strncmp(n, name.p, name.n) == 0)
+		if (name.n > 0 && n[0] == name.p[0] && catalog_len[t] == name.n &&
+		    memcmp(n, name.p, name.n) == 0)
 			return (jn_type)t;
 	}
 	return JN_T_UNKNOWN;

@@ -654,6 +654,24 @@ test_spec_hash_example(void **state)
 	jn_env_close(env);
 }
 
+/* Every catalog name maps back to its type; prefixes and longer names,
+ * which once read past the end of a name, do not. */
+static void
+test_type_names(void **state)
+{
+	char buf[64];
+	for (int t = 1; t < JN_T_COUNT; t++) {
+		const char *n = jn_type_name((jn_type)t);
+		assert_non_null(n);
+		assert_int_equal(jn_type_of(jn_str_c(n)), t);
+		snprintf(buf, sizeof buf, "%s.more.text", n);
+		assert_int_equal(jn_type_of(jn_str_c(buf)), JN_T_UNKNOWN);
+		assert_int_equal(jn_type_of((jn_str){ n, strlen(n) - 1 }), JN_T_UNKNOWN);
+	}
+	assert_null(jn_type_name(JN_T_UNKNOWN));
+	assert_int_equal(jn_type_of(JN_STR("")), JN_T_UNKNOWN);
+}
+
 int
 main(void)
 {
@@ -671,6 +689,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_canonical_data, setup, teardown),
 		cmocka_unit_test(test_reader_vs_msgpackc),
 		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_type_names),
 		cmocka_unit_test_setup_teardown(test_spec_hash_example, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
