@@ -44,6 +44,10 @@ CLIA        = $(B)/libcli.a
 TOOL_BINS   = $(TOOLS:%=$(B)/bin/%)
 UNIT_SRC    = $(wildcard tests/unit/test_*.c)
 UNIT_BINS   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+# Test helpers: tests/tools/NAME.c -> tests/tools/NAME (raw LMDB only, to
+# tamper with a journal), tests/faults/fail.c -> an LD_PRELOAD shim.
+TEST_TOOLS  = $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c)) \
+              $(if $(wildcard tests/faults/fail.c),$(B)/tests/faults/fail.so)
 
 LIBA  = $(B)/liboyako.a
 LIBSO = $(B)/liboyako.so.$(SOVERSION)
@@ -51,7 +55,7 @@ PROJA = $(B)/libprojections.a
 
 .PHONY: all deps check check-fast check-san valgrind demo bench fuzz soak install clean
 
-all: $(LIBA) $(LIBSO) $(PROJA) $(CLIA) $(TOOL_BINS) $(UNIT_BINS)
+all: $(LIBA) $(LIBSO) $(PROJA) $(CLIA) $(TOOL_BINS) $(UNIT_BINS) $(TEST_TOOLS)
 
 # Installs the Debian packages the build needs when pkg-config cannot find
 # them (as root, with apt-get); a no-op on a machine that has them.  Every
@@ -86,6 +90,14 @@ $(B)/bin/%: $$(addprefix $(B)/,$$(addsuffix .o,$$(basename $$(wildcard tools/$$*
 $(B)/tests/%: $(B)/tests/unit/%.o $(CLIA) $(PROJA) $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(CLIA) $(PROJA) $(LIBA) $(PKG_LIBS) -lcmocka -lm
+
+$(B)/tests/tools/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -llmdb
+
+$(B)/tests/faults/fail.so: tests/faults/fail.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) -shared -o $@ $< -ldl
 
 $(CLIA): $(CLI_OBJ)
 	@rm -f $@

@@ -197,6 +197,11 @@ jn_env_open(const char *path, unsigned flags, jn_env **envp)
 			return JN_EEXIST;
 	} else if (stat(file, &st) != 0) {
 		return errno == ENOENT ? JN_ENOTFOUND : errno;
+	} else if (st.st_size == 0) {
+		/* LMDB takes an empty file for a new environment and writes
+		 * fresh meta pages into it: a journal truncated to nothing
+		 * would silently become an empty one. */
+		return JN_ECORRUPT;
 	}
 	if ((env = calloc(1, sizeof *env)) == NULL)
 		return ENOMEM;
