@@ -1219,18 +1219,15 @@ u64v_push(struct u64v *v, uint64_t x)
 static int
 new_case(struct gen *g)
 {
-	struct gcase *c;
+	struct gcase head, *c;
 	double r;
 	int rc = 0;
 
-	c = malloc(sizeof *c);
-	if (c == NULL)
+	head.serial = g->nserial++;
+	draw_case(g, &head);
+	if ((c = malloc(sizeof *c + g->ntl * sizeof(struct gev))) == NULL)
 		return ENOMEM;
-	c->serial = g->nserial++;
-	draw_case(g, c);
-	c = realloc(c, sizeof *c + g->ntl * sizeof(struct gev));
-	if (c == NULL)
-		return ENOMEM;
+	*c = head;
 	memcpy(c->ev, g->tl, g->ntl * sizeof(struct gev));
 	c->nev = (uint8_t)g->ntl;
 	c->at = 0;
