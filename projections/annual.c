@@ -150,7 +150,7 @@ on_handbook(void *ctx, const pj_ev *e)
 	pj_case *c;
 	int rc = 0;
 
-	if (ev->stream.n != 41 || jn_uuid_parse((jn_str){ ev->stream.p + 5, 36 }, id) != 0)
+	if (ev->stream.n != 41 || pj_uuid_fast(ev->stream.p + 5, id) != 0)
 		return 0;
 	if ((c = pj_model_case(&a->m, id, 1, &rc)) == NULL)
 		return rc;
@@ -205,7 +205,7 @@ on_counted(void *ctx, const pj_ev *e)
 
 	if (e->day < a->from || e->day > a->to)
 		return 0;
-	if (ev->stream.n != 41 || jn_uuid_parse((jn_str){ ev->stream.p + 5, 36 }, id) != 0)
+	if (ev->stream.n != 41 || pj_uuid_fast(ev->stream.p + 5, id) != 0)
 		return 0;
 	switch (ev->type_code) {
 	case JN_T_CLASS_ATTENDED: {

@@ -62,7 +62,7 @@ typedef struct pj_model {
 	pj_names *names;
 	pj_case *cases;		/* in order first seen; see pj_model_case() */
 	uint32_t ncases, ccap;
-	uint32_t *slots;	/* hash table: index + 1, 0 = empty */
+	uint64_t *slots;	/* hash table: hash << 32 | index + 1, 0 = empty */
 	uint32_t nslots;
 	pj_staff *staff;	/* in order first seen */
 	uint32_t nstaff, scap;
@@ -112,6 +112,9 @@ void pj_model_free(pj_model *m);		/* accepts a zeroed model */
 /* The case with this id, created (zeroed, not existing) when create is 1;
  * NULL when absent (or out of memory with create: then *rc is ENOMEM). */
 pj_case *pj_model_case(pj_model *m, const uint8_t id[JN_ID_LEN], int create, int *rc);
+
+/* Parses a canonical UUID (36 chars): 0, or -1 when malformed. */
+int pj_uuid_fast(const char *p, uint8_t id[JN_ID_LEN]);
 
 /* Fills handlers with the model's (ctx: the pj_model). */
 void pj_model_handlers(pj_handler handlers[JN_T_COUNT]);

@@ -4,7 +4,7 @@
 # risk flags and the verify line.  Runs from a built tree (make all).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-bin="$top/build/bin"
+bin=${OYAKO_BIN:-$top/build/bin}	# the tests point it at another build
 PATH="$bin:$PATH"
 export PATH
 unset OYAKO_JOURNAL
@@ -90,10 +90,11 @@ cat <<EOT
 Try next (the journal stays in $dir):
   export OYAKO_JOURNAL=$J PATH=$bin:\$PATH
   oyako annual --fy $fy --lang ja          # the tables as in the seed report
-  oyako risk --as-of $((fy + 1))-01-15 --flag no-coordinator
+  oyako risk --as-of $fy-11-30 --flag no-coordinator   # a coordinator left in November
   oyako caseload --as-of $end --coordinator C01
-  oyako show case:\$(oyako export --type event.retracted | head -1 | sed 's/.*"case:\\([^"]*\\)".*/\\1/')
+  oyako show case:\$(oyako export --type event.retracted | head -1 | sed 's/.*"case:\\([^"]*\\)".*/\\1/')   # a correction
   oyako export --type handbook.issued --from $fy-04-01 --to $fy-04-30 | head
-  oyako-gen --births 730000 --fy $fy --until $end | oyako -J /tmp/japan import -   # all of Japan
+  oyako -J /tmp/japan init && oyako-gen --births 730000 --fy $fy --until $end | oyako -J /tmp/japan import -
+                                           # all of Japan: ~8 million events
   man tools/oyako-gen/oyako-gen.1
 EOT

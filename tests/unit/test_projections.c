@@ -570,6 +570,21 @@ test_annual_retracted_handbook(void **state)
 }
 
 static void
+test_uuid_fast(void **state)
+{
+	uint8_t a[JN_ID_LEN], b[JN_ID_LEN];
+
+	assert_int_equal(pj_uuid_fast(CASE_A, a), 0);
+	assert_int_equal(jn_uuid_parse(jn_str_c(CASE_A), b), 0);
+	assert_memory_equal(a, b, JN_ID_LEN);
+	assert_int_equal(pj_uuid_fast("AAAAAAAA-0000-4000-8000-000000000001", b), 0);
+	assert_memory_equal(a, b, JN_ID_LEN);
+	assert_int_equal(pj_uuid_fast("aaaaaaaa-0000-4000-8000-00000000000g", b), -1);
+	assert_int_equal(pj_uuid_fast("aaaaaaaa00000-4000-8000-000000000001", b), -1);
+	assert_int_equal(pj_uuid_fast("aaaaaaaa-0000-4000-8000:000000000001", b), -1);
+}
+
+static void
 test_recorded_day(void **state)
 {
 	int32_t d;
@@ -639,6 +654,7 @@ main(void)
 		cmocka_unit_test(test_flag_names_sorted),
 		T(test_annual_rooms_and_boundaries),
 		T(test_annual_retracted_handbook),
+		cmocka_unit_test(test_uuid_fast),
 		cmocka_unit_test(test_recorded_day),
 		T(test_audit_counts),
 	};
