@@ -86,6 +86,15 @@ uint64_t jn_get_u64(const uint8_t *p);
 void jn_put_u32(uint8_t *p, uint32_t v);
 uint32_t jn_get_u32(const uint8_t *p);
 
+/* iter.c: handing back map pages that a long scan has read. */
+#define JN_RELEASE_BYTES (16u << 20)
+typedef struct jn_release {
+	uintptr_t lo, hi;
+	size_t scanned;
+} jn_release;
+/* Notes that p[0..n) was read, at a cost of `cost` bytes of pages touched. */
+void jn_release_note(jn_release *r, const void *p, size_t n, size_t cost);
+
 /* codec.c: the stored layout (specs/storage.md). */
 int jn_decode_stored(const uint8_t *p, size_t n, jn_event *ev);
 /* Encodes ev (seq, id, type, stream, version, occurred, recorded, actor,

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -15,7 +17,38 @@ struct jn_iter {
 	int started;
 	uint64_t from, to;
 	jn_str stream;
+	jn_release rel;
 };
+
+/* A scan of the whole log touches every page of the map once; left mapped,
+ * those pages count in the process's memory although they will not be read
+ * again.  Every JN_RELEASE_BYTES the scan hands back the pages it has read
+ * (they stay in the page cache, and a page read again faults back in), so the
+ * memory of a replay, an export or a verify does not grow with the log. */
+void
+jn_release_note(jn_release *r, const void *p, size_t n, size_t cost)
+{
+	uintptr_t a = (uintptr_t)p, b = a + n;
+	long pg;
+
+	if (r->scanned == 0 || a < r->lo)
+		r->lo = a;
+	if (b > r->hi)
+		r->hi = b;
+	r->scanned += cost;
+	if (r->scanned < JN_RELEASE_BYTES)
+		return;
+	/* LMDB does not say where its map is, but the values point into it. */
+	pg = sysconf(_SC_PAGESIZE);
+	if (pg > 0) {
+		a = r->lo & ~((uintptr_t)pg - 1);
+		b = (r->hi + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+		if (b > a)
+			(void)madvise((void *)a, b - a, MADV_DONTNEED);
+	}
+	r->scanned = 0;
+	r->lo = r->hi = 0;
+}
 
 static int
 iter_new(jn_txn *txn, MDB_dbi dbi, int kind, jn_iter **itp)
@@ -89,6 +122,9 @@ jn_iter_next(jn_iter *it, jn_event *ev)
 			return JN_ECORRUPT;
 		if (jn_get_u64(k.mv_data) > it->to)
 			return JN_END;
+		/* Only a read-only map: a write txn's own pages are not in it. */
+		if (it->txn->rdonly)
+			jn_release_note(&it->rel, v.mv_data, v.mv_size, v.mv_size);
 		return jn_decode_stored(v.mv_data, v.mv_size, ev);
 	}
 	if (!it->started) {
