@@ -108,11 +108,11 @@ static const type_row catalog[JN_T_COUNT] = {
 jn_type
 jn_type_of(jn_str name)
 {
-	/* Replay calls this for every event: compare the first byte and the
-	 * length before whole names. */
+	/* Replay calls this for every event: the length and two bytes pick at
+	 * most a few candidates before a whole name is compared. */
 	for (int t = 1; t < JN_T_COUNT; t++) {
 		const char *n = catalog[t].name;
-		if (name.n > 0 && n[0] == name.p[0] && catalog_len[t] == name.n &&
+		if (catalog_len[t] == name.n && n[0] == name.p[0] && n[name.n - 1] == name.p[name.n - 1] &&
 		    memcmp(n, name.p, name.n) == 0)
 			return (jn_type)t;
 	}

@@ -384,23 +384,54 @@ jn_hash_stored(const uint8_t *val, size_t n, const uint8_t prev[JN_HASH_LEN],
 	return 0;
 }
 
-static int
+/* The stored layout always uses the smallest encodings, so the decoder takes
+ * the short forms inline and leaves anything else to rd_head(). */
+static inline int
 rd_str(mp_rd *r, jn_str *s)
 {
 	jn_value v;
-	int rc = rd_value(r, &v);
-	if (rc == 0 && v.kind != JN_V_STR)
-		rc = JN_ECORRUPT;
-	*s = v.s;
-	return rc;
+	uint64_t len;
+	uint8_t c;
+	int rc;
+
+	if (r->p < r->end) {
+		c = *r->p;
+		if ((c & 0xe0) == 0xa0) {
+			len = c & 0x1f;
+			r->p++;
+			goto payload;
+		}
+		if (c == 0xd9 && r->end - r->p >= 2) {
+			len = r->p[1];
+			r->p += 2;
+			goto payload;
+		}
+	}
+	if ((rc = rd_head(r, &v, &len)) != 0)
+		return rc;
+	if (v.kind != JN_V_STR)
+		return JN_ECORRUPT;
+payload:
+	if (len > (uint64_t)(r->end - r->p))
+		return JN_ECORRUPT;
+	s->p = (const char *)r->p;
+	s->n = (size_t)len;
+	r->p += len;
+	return 0;
 }
 
-static int
+static inline int
 rd_uint(mp_rd *r, uint64_t *u)
 {
 	jn_value v;
 	uint64_t len;
-	int rc = rd_head(r, &v, &len);
+	int rc;
+
+	if (r->p < r->end && *r->p <= 0x7f) {
+		*u = *r->p++;
+		return 0;
+	}
+	rc = rd_head(r, &v, &len);
 	if (rc == 0 && (v.kind != JN_V_INT || v.i < 0))
 		rc = JN_ECORRUPT;
 	*u = (uint64_t)v.i;
