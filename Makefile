@@ -48,6 +48,9 @@ UNIT_BINS   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 # tamper with a journal), tests/faults/fail.c -> an LD_PRELOAD shim.
 TEST_TOOLS  = $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c)) \
               $(if $(wildcard tests/faults/fail.c),$(B)/tests/faults/fail.so)
+# Benchmark helpers: bench/NAME.c -> bench/NAME, the only programs linked
+# with SQLite (make bench runs the same work through it).
+BENCH_BINS  = $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 
 LIBA  = $(B)/liboyako.a
 LIBSO = $(B)/liboyako.so.$(SOVERSION)
@@ -55,7 +58,7 @@ PROJA = $(B)/libprojections.a
 
 .PHONY: all deps check check-fast check-san valgrind demo bench fuzz soak install clean
 
-all: $(LIBA) $(LIBSO) $(PROJA) $(CLIA) $(TOOL_BINS) $(UNIT_BINS) $(TEST_TOOLS)
+all: $(LIBA) $(LIBSO) $(PROJA) $(CLIA) $(TOOL_BINS) $(UNIT_BINS) $(TEST_TOOLS) $(BENCH_BINS)
 
 # Installs the Debian packages the build needs when pkg-config cannot find
 # them (as root, with apt-get); a no-op on a machine that has them.  Every
@@ -94,6 +97,10 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(CLIA) $(PROJA) $(LIBA)
 $(B)/tests/tools/%: tests/tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -llmdb
+
+$(B)/bench/%: bench/%.c $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags sqlite3) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(PKG_LIBS) $(shell pkg-config --libs sqlite3)
 
 $(B)/tests/faults/fail.so: tests/faults/fail.c
 	@mkdir -p $(dir $@)
