@@ -305,6 +305,10 @@ settings=$(env | grep '^BENCH_' | sort | tr '\n' ' ' || true)
 	echo "Times are whole processes (start to exit), except the library append and fdatasync (median of $appends calls)."
 	echo "peak RSS counts the pages of the journal or database the process touched; anon is its heap and stacks (sampled every ms)."
 	echo "speed-up = SQLite time / oyako time."
+	echo "Data: oyako-gen, one run-in year and FY$fy (the 12-year sets: the same births a year, FY$((fy - 11))-FY$fy); as-of $asof."
+	echo "Memory rows: a projection over twelve years of a city against one year of the same city (about as many open cases), by anon."
+	echo "SQLite: events(seq INTEGER PRIMARY KEY, id TEXT UNIQUE, type, stream, version, occurred, recorded, actor, data JSON), index (stream, version);"
+	echo "import parses each line once (jansson) into a prepared insert, one transaction, synchronous=FULL; the reports are one SQL statement each (bench/sqlbench.c)."
 	echo
 	table
 	echo
