@@ -306,7 +306,8 @@ pj_annual_run(jn_env *env, uint64_t at_seq, int fy, pj_annual *a, pj_prov *prov)
 		if (listed(a, &a->rooms[i]))
 			a->rooms[n++] = a->rooms[i];
 	a->nlisted = a->nrooms = n;
-	qsort(a->rooms, n, sizeof *a->rooms, cmp_room);
+	if (n > 1)	/* rooms is NULL for a journal without rooms */
+		qsort(a->rooms, n, sizeof *a->rooms, cmp_room);
 	return 0;
 }
 
