@@ -505,12 +505,17 @@ jn_validate(jn_txn *txn, const jn_event *ev, jn_type t)
 	while (jn_array_next(&map, &k) == 0) {
 		if (jn_array_next(&map, &v) != 0)
 			return jn_fail(txn, JN_EINVALID, "data", "malformed MessagePack");
-		snprintf(fname, sizeof fname, "data.%.*s", (int)(k.s.n > 40 ? 40 : k.s.n), k.s.p);
 		for (i = 0; i < MAXF && row->fields[i].name; i++)
 			if (jn_str_eq(k.s, row->fields[i].name))
 				break;
-		if (i == MAXF || row->fields[i].name == NULL)
+		if (i == MAXF || row->fields[i].name == NULL) {
+			snprintf(fname, sizeof fname, "data.%.*s", (int)(k.s.n > 40 ? 40 : k.s.n), k.s.p);
 			return jn_fail(txn, JN_EINVALID, fname, "unknown field for %s", row->name);
+		}
+		/* A catalog name, short: no printf on the hot path. */
+		memcpy(fname, "data.", 5);
+		memcpy(fname + 5, k.s.p, k.s.n);
+		fname[5 + k.s.n] = '\0';
 		seen[i] = 1;
 		/* nil stands for an absent optional field. */
 		if (v.kind == JN_V_NIL && !row->fields[i].required) {

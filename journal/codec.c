@@ -593,7 +593,7 @@ jn_data_canon(const uint8_t *data, size_t len, jn_buf *out, int *canonp, jn_erri
 	mp_rd r = { data, data + len };
 	jn_value m, k, v, e;
 	uint64_t n, i, j;
-	entry *ents = NULL;
+	entry small[16], *ents = NULL;
 	int canon = 1, rc = 0;
 	char field[64];
 
@@ -607,7 +607,8 @@ jn_data_canon(const uint8_t *data, size_t len, jn_buf *out, int *canonp, jn_erri
 		canon = 0;
 	if (n > (uint64_t)(r.end - r.p))
 		return fail_err(err, "data", "malformed MessagePack");
-	ents = calloc(n ? n : 1, sizeof *ents);
+	/* Catalog maps have a handful of keys: no allocation for those. */
+	ents = n <= 16 ? small : calloc(n, sizeof *ents);
 	if (ents == NULL)
 		return ENOMEM;
 	for (i = 0; i < n; i++) {
@@ -684,6 +685,7 @@ jn_data_canon(const uint8_t *data, size_t len, jn_buf *out, int *canonp, jn_erri
 	}
 	*canonp = canon;
 done:
-	free(ents);
+	if (ents != small)
+		free(ents);
 	return rc;
 }

@@ -39,6 +39,7 @@ void jn_buf_free(jn_buf *b);
 typedef struct jn_headcache {
 	struct hc_entry *slots;
 	size_t cap, used;
+	struct hc_entry *memo;	/* the last entry looked up */
 } jn_headcache;
 
 /* pending.c: `ids` and `streams` entries written sorted at commit. */
