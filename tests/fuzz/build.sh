@@ -16,7 +16,9 @@ flags="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -fsanitize=address,
 inc="-Ijournal -Iprojections -Itools/common -Itests/fuzz $(pkg-config --cflags $pkgs)"
 libs="$(pkg-config --libs $pkgs) -lm"
 case $mode in
-fuzz)	cc=${FUZZ_CC:-clang}; main=""; tflags="-fsanitize=fuzzer" ;;
+fuzz)	cc=${FUZZ_CC:-clang}; main=""; tflags="-fsanitize=fuzzer"
+	# Coverage of the library too, or libFuzzer fuzzes blind.
+	flags="$flags -fsanitize=fuzzer-no-link" ;;
 replay)	cc=${CC:-cc}; main=tests/fuzz/replay_main.c; tflags="" ;;
 *)	echo "usage: build.sh fuzz|replay" >&2; exit 2 ;;
 esac

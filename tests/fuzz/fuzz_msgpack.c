@@ -19,10 +19,11 @@ static void
 walk_array(jn_value *arr)
 {
 	jn_value el;
-	uint32_t n = 0;
+	uint32_t n = 0, count = arr->n;
 
+	/* jn_array_next() counts arr->n down as it goes. */
 	while (jn_array_next(arr, &el) == 0)
-		if (++n > arr->n + 1)
+		if (++n > count)
 			FUZZ_FAIL("jn_array_next gave more elements than the array holds");
 }
 
