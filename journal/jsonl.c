@@ -1184,6 +1184,19 @@ fd_scan(fdec *f, const unsigned char **qp, int *escp)
 
 	*escp = 0;
 	for (;;) {
+		/* Eight plain bytes at a time while no byte of a word is below
+		 * 0x20, a quote, a backslash or 0x80 and above. */
+		while (end - p >= 8) {
+			uint64_t v, t, ones = 0x0101010101010101ull;
+
+			memcpy(&v, p, 8);
+			/* (x - ones * n) & ~x has a high bit set iff a byte of
+			 * x is below n (n <= 0x80); n = 1 finds a zero byte. */
+			t = ((v - ones * 0x20) | ((v ^ ones * '"') - ones) | ((v ^ ones * '\\') - ones)) & ~v;
+			if ((t | v) & ones * 0x80)
+				break;
+			p += 8;
+		}
 		while (p < end && strclass[*p] == C_PLAIN)
 			p++;
 		if (p == end)

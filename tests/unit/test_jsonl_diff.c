@@ -368,6 +368,27 @@ test_edge_cases(void **state)
 		check_s(edge[i]);
 		lines_add(&bases, edge[i], strlen(edge[i]));
 	}
+	/* Each kind of byte at each place of a word that the string scanner
+	 * reads eight bytes at a time. */
+	for (i = 0; i < 18; i++) {
+		static const unsigned char kinds[] = {
+			0x00, 0x01, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x5b, 0x5c, 0x5d, 0x7f, 0x80, 0xbf, 0xc3, 0xff
+		};
+		char line[] = "{" BASE ",\"data\":{\"s\":\"abcdefghijklmnopqrstuvwxyz\"}}";
+		char *s = strstr(line, "abc");
+		size_t k;
+
+		for (k = 0; k < sizeof kinds; k++) {
+			s[i] = (char)kinds[k];
+			check_flags(line, sizeof line - 1, 0);
+			if (kinds[k] == 0x5c) {
+				s[i + 1] = 'n';
+				check_flags(line, sizeof line - 1, 0);
+				s[i + 1] = (char)('a' + i + 1);
+			}
+		}
+		s[i] = (char)('a' + i);
+	}
 	/* A NUL byte inside the line (strlen would stop there). */
 	check("{" BASE ",\"data\":{\"a\":\"x\0y\"}}", sizeof("{" BASE ",\"data\":{\"a\":\"x\0y\"}}") - 1);
 	check("{" BASE "}\0", sizeof("{" BASE "}\0") - 1);
