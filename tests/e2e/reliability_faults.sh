@@ -39,8 +39,9 @@ test_expect_success 'the shim counts the calls of an import and fails none unask
 		OYAKO_FAIL_ON=$on OYAKO_FAIL_REPORT=$TMP/count.$on LD_PRELOAD=$FAILSO oyako -J j import more.jsonl &&
 		sed -n "s/^calls=\([0-9]*\) failed=0$/\1/p" count.$on >calls.$on || return 1
 	done &&
-	test "$(cat calls.alloc)" -gt 50 && test "$(cat calls.io)" -ge 2 &&
-	test "$(cat calls.all)" -eq $(( $(cat calls.alloc) + $(cat calls.io) ))
+	test "$(cat calls.alloc)" -gt 20 && test "$(cat calls.io)" -ge 2 &&
+	test "$(cat calls.all)" -ge "$(cat calls.alloc)" &&
+	test "$(cat calls.all)" -ge "$(cat calls.io)"
 '
 
 test_expect_success 'the shim makes calls fail (a sanity check of the sweep)' '

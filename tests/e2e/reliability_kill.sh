@@ -49,7 +49,8 @@ for delay in 0.05 0.3 0.8 1.2; do
 		kill_import '$delay' &&
 		if [ "$head" = $((27 + n)) ]; then
 			# Stored: start over for the next instant.
-			rm -rf j && oyako -J j init && oyako -J j import "$FIXTURES/small.jsonl"
+			rm -rf j && oyako -J j init && oyako -J j import "$FIXTURES/small.jsonl" &&
+			oyako -J j export >before
 		fi
 	'
 done
