@@ -76,7 +76,7 @@ while [ $round -lt "$rounds" ]; do
 	kill -9 -"$leader" 2>/dev/null
 	wait "$leader" 2>/dev/null
 	# Let the killed group's last processes go before checking.
-	while pgrep -g "$leader" >/dev/null 2>&1; do sleep 0.05; done
+	while kill -0 -"$leader" 2>/dev/null; do sleep 0.05; done
 	kills=$((kills + 1))
 
 	oyako -J j verify >verify.out 2>&1 || fail "verify failed: $(cat verify.out)"

@@ -63,9 +63,9 @@ test_expect_success 'a stale slot does not stop writers, and the journal is inta
 
 test_expect_success 'setup: a journal whose meta format says 2' '
 	oyako -J new init && oyako -J new import "$FIXTURES/small.jsonl" &&
-	"$JTAMPER" new get meta $(printf format | xxd -p) >fmt &&
+	"$JTAMPER" new get meta $(hex format) >fmt &&
 	test "$(cat fmt)" = 00000001 &&
-	"$JTAMPER" new put meta $(printf format | xxd -p) 00000002
+	"$JTAMPER" new put meta $(hex format) 00000002
 '
 
 for cmd in verify export stats "show room:kokinu" "import $FIXTURES/small.jsonl" \
@@ -78,12 +78,12 @@ for cmd in verify export stats "show room:kokinu" "import $FIXTURES/small.jsonl"
 done
 
 test_expect_success 'the refused journal was not changed' '
-	"$JTAMPER" new put meta $(printf format | xxd -p) 00000001 &&
+	"$JTAMPER" new put meta $(hex format) 00000001 &&
 	oyako -J new verify >v && test_grep "verified 27 events" v
 '
 
 test_expect_success 'a meta format that is not 4 bytes is refused as corrupt' '
-	"$JTAMPER" new put meta $(printf format | xxd -p) 01 &&
+	"$JTAMPER" new put meta $(hex format) 01 &&
 	test_must_fail 5 oyako -J new verify 2>err &&
 	test_grep "journal is corrupt" err
 '

@@ -73,7 +73,7 @@ test_expect_success 'an id index entry pointing elsewhere is found at its event'
 '
 test_expect_success 'a wrong stream head is found' '
 	fresh &&
-	key=$(printf "room:kokinu" | xxd -p) &&
+	key=$(hex room:kokinu) &&
 	"$JTAMPER" j get heads $key >h && test -s h &&
 	"$JTAMPER" j put heads $key 0000000900010000 &&
 	test_must_fail 5 oyako -J j verify 2>err &&

@@ -10,6 +10,13 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 secs=${FUZZ_SECONDS:-60}
+# clang and its libFuzzer runtime are needed here only, not by make check.
+if ! command -v "${FUZZ_CC:-clang}" >/dev/null 2>&1 && [ "$(id -u)" = 0 ] &&
+    command -v apt-get >/dev/null 2>&1; then
+	echo "fuzz: installing clang libclang-rt-dev" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang libclang-rt-dev >&2 ||
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang libclang-rt-14-dev >&2
+fi
 if ! command -v "${FUZZ_CC:-clang}" >/dev/null 2>&1; then
 	echo "fuzz: error: clang not found (apt-get install clang libclang-rt-14-dev)" >&2
 	exit 6

@@ -36,3 +36,8 @@ check_gapless() {
 		  if (s != NR) { print "line " NR " holds seq " s; exit 1 } }
 		END { if (NR != n) { print NR " events, want " n; exit 1 } }' "$1"
 }
+
+# hex TEXT: TEXT in lowercase hex, for jtamper's keys.
+hex() {
+	printf '%s' "$1" | od -An -tx1 | tr -d ' \n'
+}
