@@ -227,7 +227,7 @@ store(jn_txn *txn, jn_event *ev, jn_type t, jn_head_rec *h, uint64_t tgt_seq, jn
 	 * fails loudly instead of writing an event out of place. */
 	if ((rc = mdb_put(txn->mdb, txn->env->events, &k, &v, MDB_APPEND)) != 0)
 		return jn_mdb_rc(txn, rc);
-	if ((rc = jn_pd_add(txn, ev->id, ev->stream, ev->version, ev->seq)) != 0)
+	if ((rc = jn_pd_add(txn, ev->id, ev->seq)) != 0)
 		return rc;
 	h->version = ev->version;
 	if (t == JN_T_HANDBOOK_ISSUED || t == JN_T_ROOM_OPENED)
@@ -245,7 +245,7 @@ store(jn_txn *txn, jn_event *ev, jn_type t, jn_head_rec *h, uint64_t tgt_seq, jn
 		else if (tgt_type == JN_T_BIRTH_REGISTERED && h->live_birth)
 			h->live_birth--;
 	}
-	if ((rc = jn_hc_put(txn, ev->stream, h)) != 0)
+	if ((rc = jn_hc_put(txn, ev->stream, h, ev->seq)) != 0)
 		return rc;
 	txn->head_seq = ev->seq;
 	memcpy(txn->head_hash, ev->hash, JN_HASH_LEN);

@@ -1,12 +1,14 @@
 /*
- * headcache.c: a write transaction's cache of stream head records.
+ * headcache.c: a write transaction's stream heads and new stream entries.
  *
  * Every append reads the head of its own stream and of the streams it names
  * (a room, a checkup session), and writes its own.  A batch touches the same
- * rooms and cases again and again, so the records live in a hash table for
- * the transaction and go to LMDB once, at commit.  The table is flushed and
- * emptied when it grows past HC_MAX entries, so memory stays bounded however
- * large the import.
+ * rooms and cases again and again, so the head records live in a hash table
+ * for the transaction, together with the seqs of the events the transaction
+ * adds to each stream.  At commit both go to LMDB in key order: sorted writes
+ * touch each B-tree page once, where writes in arrival order would dirty a
+ * page at almost every step.  The table is flushed and emptied when it grows
+ * past HC_MAX entries, so memory stays bounded however large the import.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,12 +19,15 @@
 #define HC_MAX (1u << 20)
 
 struct hc_entry {
-	uint64_t hash;
+	uint64_t hash;		/* 0: empty slot */
 	char *key;
 	uint32_t n;
 	uint8_t present;	/* 0: known not to exist */
 	uint8_t dirty;		/* differs from LMDB: write at flush */
 	jn_head_rec h;
+	uint32_t first;		/* version of seqs[0] */
+	uint32_t nseq, capseq;
+	uint64_t *seqs;		/* events this transaction added, by version */
 };
 
 static uint64_t
@@ -42,17 +47,14 @@ hash_bytes(const char *p, size_t n)
 	memcpy(&w, p + i, n - i);
 	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 29;
-	return h | 1;	/* 0 marks an empty slot */
+	return h | 1;
 }
 
 static struct hc_entry *
 find(jn_headcache *c, jn_str s, uint64_t hash)
 {
-	size_t mask, i;
+	size_t mask = c->cap - 1, i;
 
-	if (c->cap == 0)
-		return NULL;
-	mask = c->cap - 1;
 	for (i = hash & mask;; i = (i + 1) & mask) {
 		struct hc_entry *e = &c->slots[i];
 		if (e->hash == 0)
@@ -88,33 +90,84 @@ grow(jn_headcache *c)
 void
 jn_hc_free(jn_headcache *c)
 {
-	for (size_t i = 0; i < c->cap; i++)
+	for (size_t i = 0; i < c->cap; i++) {
 		free(c->slots[i].key);
+		free(c->slots[i].seqs);
+	}
 	free(c->slots);
 	memset(c, 0, sizeof *c);
 }
 
-/* Writes the dirty records to LMDB. */
+static int
+key_cmp(const void *a, const void *b)
+{
+	const struct hc_entry *x = *(struct hc_entry *const *)a, *y = *(struct hc_entry *const *)b;
+	uint32_t n = x->n < y->n ? x->n : y->n;
+	int c = memcmp(x->key, y->key, n);
+
+	return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+/* Writes the dirty head records and the new stream entries, in key order. */
 int
 jn_hc_flush(jn_txn *txn)
 {
 	jn_headcache *c = &txn->heads;
-	MDB_val k, v;
-	uint8_t buf[8];
-	int rc;
+	struct hc_entry **dirty;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v, lk, lv;
+	uint8_t buf[12];
+	size_t i, n = 0;
+	uint32_t j;
+	int rc = 0, append = 0;
 
-	for (size_t i = 0; i < c->cap; i++) {
-		struct hc_entry *e = &c->slots[i];
-		if (!e->hash || !e->dirty)
-			continue;
+	if (c->ndirty == 0)
+		return 0;
+	if ((dirty = malloc(c->ndirty * sizeof *dirty)) == NULL)
+		return ENOMEM;
+	for (i = 0; i < c->cap; i++)
+		if (c->slots[i].hash && c->slots[i].dirty)
+			dirty[n++] = &c->slots[i];
+	qsort(dirty, n, sizeof *dirty, key_cmp);
+	/* The first new key sorting after the last stored one lets every
+	 * new stream go in with MDB_APPEND. */
+	if ((rc = mdb_cursor_open(txn->mdb, txn->env->streams, &cur)) != 0)
+		goto done;
+	rc = mdb_cursor_get(cur, &lk, &lv, MDB_LAST);
+	if (rc == MDB_NOTFOUND) {
+		append = 1;
+		rc = 0;
+	} else if (rc == 0) {
+		struct hc_entry last = { .key = lk.mv_data, .n = (uint32_t)lk.mv_size }, *lp = &last;
+		append = key_cmp(&dirty[0], &lp) > 0;
+	} else {
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		struct hc_entry *e = dirty[i];
 		jn_head_encode(&e->h, buf);
 		k.mv_size = e->n, k.mv_data = e->key;
 		v.mv_size = 8, v.mv_data = buf;
 		if ((rc = mdb_put(txn->mdb, txn->env->heads, &k, &v, 0)) != 0)
-			return jn_mdb_rc(txn, rc);
+			goto done;
+		for (j = 0; j < e->nseq; j++) {
+			/* A stream's first new entry may need MDB_APPEND; its
+			 * later versions go in as following duplicates only. */
+			unsigned fl = MDB_APPENDDUP | (append && j == 0 && e->first == 1 ? MDB_APPEND : 0);
+			jn_put_u32(buf, e->first + j);
+			jn_put_u64(buf + 4, e->seqs[j]);
+			v.mv_size = 12, v.mv_data = buf;
+			if ((rc = mdb_put(txn->mdb, txn->env->streams, &k, &v, fl)) != 0)
+				goto done;
+		}
 		e->dirty = 0;
+		e->nseq = 0;
 	}
-	return 0;
+	c->ndirty = 0;
+done:
+	mdb_cursor_close(cur);
+	free(dirty);
+	return jn_mdb_rc(txn, rc);
 }
 
 /* Looks s up; *ep is its entry (new entries are zeroed with hash and key
@@ -149,7 +202,6 @@ entry(jn_txn *txn, jn_str s, struct hc_entry **ep, int *newp)
 		memcpy(e->key, s.p, s.n);
 		e->n = (uint32_t)s.n;
 		e->hash = hash;
-		e->present = e->dirty = 0;
 		c->used++;
 		*newp = 1;
 	}
@@ -178,13 +230,26 @@ jn_hc_get(jn_txn *txn, jn_str s, jn_head_rec *h)
 }
 
 int
-jn_hc_put(jn_txn *txn, jn_str s, const jn_head_rec *h)
+jn_hc_put(jn_txn *txn, jn_str s, const jn_head_rec *h, uint64_t seq)
 {
 	struct hc_entry *e;
 	int rc, isnew;
 
 	if ((rc = entry(txn, s, &e, &isnew)) != 0)
 		return rc;
+	if (e->nseq == e->capseq) {
+		uint32_t ncap = e->capseq ? e->capseq * 2 : 2;
+		uint64_t *a = realloc(e->seqs, ncap * sizeof *a);
+		if (a == NULL)
+			return ENOMEM;
+		e->seqs = a;
+		e->capseq = ncap;
+	}
+	if (e->nseq == 0)
+		e->first = h->version;
+	e->seqs[e->nseq++] = seq;
+	if (!e->dirty)
+		txn->heads.ndirty++;
 	e->h = *h;
 	e->present = 1;
 	e->dirty = 1;

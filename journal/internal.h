@@ -39,16 +39,14 @@ void jn_buf_free(jn_buf *b);
 typedef struct jn_headcache {
 	struct hc_entry *slots;
 	size_t cap, used;
+	size_t ndirty;
 	struct hc_entry *memo;	/* the last entry looked up */
 } jn_headcache;
 
-/* pending.c: `ids` and `streams` entries written sorted at commit. */
+/* pending.c: `ids` entries written sorted at commit. */
 typedef struct jn_pending {
 	struct pd_id *ids;
 	size_t ids_cap, ids_used;
-	struct pd_st *st;
-	size_t st_n, st_cap;
-	jn_buf keys;
 } jn_pending;
 
 struct jn_txn {
@@ -70,7 +68,7 @@ struct jn_txn {
 	jn_pending pending;	/* write txns only */
 };
 
-int jn_pd_add(jn_txn *txn, const uint8_t id[JN_ID_LEN], jn_str stream, uint32_t version, uint64_t seq);
+int jn_pd_add(jn_txn *txn, const uint8_t id[JN_ID_LEN], uint64_t seq);
 int jn_pd_find_id(jn_txn *txn, const uint8_t id[JN_ID_LEN], uint64_t *seqp);
 int jn_pd_flush(jn_txn *txn);
 void jn_pd_free(jn_pending *p);
@@ -126,7 +124,8 @@ int jn_head_get(jn_txn *txn, jn_str stream, jn_head_rec *h);	/* 0 or JN_ENOTFOUN
 int jn_head_read(jn_txn *txn, jn_str stream, jn_head_rec *h);	/* from LMDB, no cache */
 void jn_head_encode(const jn_head_rec *h, uint8_t buf[8]);
 int jn_hc_get(jn_txn *txn, jn_str s, jn_head_rec *h);
-int jn_hc_put(jn_txn *txn, jn_str s, const jn_head_rec *h);
+/* Sets a stream's head after appending event seq (version h->version) to it. */
+int jn_hc_put(jn_txn *txn, jn_str s, const jn_head_rec *h, uint64_t seq);
 int jn_hc_flush(jn_txn *txn);
 void jn_hc_free(jn_headcache *c);
 int jn_load_head(jn_txn *txn);

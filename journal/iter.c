@@ -91,7 +91,7 @@ jn_iter_stream(jn_txn *txn, jn_str stream, jn_iter **itp)
 	if ((rc = jn_head_get(txn, stream, &h)) != 0)
 		return rc;
 	/* In a write transaction the stream's newest entries may be pending. */
-	if (!txn->rdonly && (rc = jn_pd_flush(txn)) != 0)
+	if (!txn->rdonly && (rc = jn_hc_flush(txn)) != 0)
 		return rc;
 	if ((rc = iter_new(txn, txn->env->streams, IT_STREAM, itp)) == 0)
 		(*itp)->stream = stream;

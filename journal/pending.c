@@ -1,14 +1,14 @@
 /*
- * pending.c: index entries of a write transaction, written sorted at commit.
+ * pending.c: the `ids` entries of a write transaction, written sorted at
+ * commit.
  *
- * Event ids are random and a batch touches many streams, so writing the `ids`
- * and `streams` entries as events arrive would walk the B-trees in random
- * order, dirtying a new page at almost every step.  Written in key order at
- * the end, the same entries touch each leaf page once: about three times
- * faster for a large import (bench/RESULTS.md).  Lookups of ids consult the
- * pending entries first, so the transaction still sees its own events.
- * Memory stays bounded: past PD_MAX entries the pending ones are written and
- * forgotten.
+ * Event ids are random, so writing their index entries as events arrive
+ * would walk the B-tree in random order, dirtying a new page at almost every
+ * step.  Written in key order at the end, the same entries touch each leaf
+ * page once: about three times faster for a large import.  Lookups of ids
+ * consult the pending entries first, so the transaction still sees its own
+ * events.  Memory stays bounded: past PD_MAX entries the pending ones are
+ * written and forgotten.  (Stream entries wait in headcache.c.)
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,14 +21,6 @@
 struct pd_id {
 	uint8_t id[JN_ID_LEN];
 	uint64_t seq;		/* 0: empty slot */
-};
-
-struct pd_st {
-	size_t off;		/* of the stream name in keys */
-	uint32_t n;
-	uint32_t version;
-	uint64_t seq;
-	const char *base;	/* set before sorting */
 };
 
 static uint64_t
@@ -84,10 +76,9 @@ jn_pd_find_id(jn_txn *txn, const uint8_t id[JN_ID_LEN], uint64_t *seqp)
 }
 
 int
-jn_pd_add(jn_txn *txn, const uint8_t id[JN_ID_LEN], jn_str stream, uint32_t version, uint64_t seq)
+jn_pd_add(jn_txn *txn, const uint8_t id[JN_ID_LEN], uint64_t seq)
 {
 	jn_pending *p = &txn->pending;
-	struct pd_st *st;
 	size_t i, mask;
 	int rc;
 
@@ -101,45 +92,21 @@ jn_pd_add(jn_txn *txn, const uint8_t id[JN_ID_LEN], jn_str stream, uint32_t vers
 	memcpy(p->ids[i].id, id, JN_ID_LEN);
 	p->ids[i].seq = seq;
 	p->ids_used++;
-
-	if (p->st_n == p->st_cap) {
-		size_t ncap = p->st_cap ? p->st_cap * 2 : 4096;
-		struct pd_st *a = realloc(p->st, ncap * sizeof *a);
-		if (a == NULL)
-			return ENOMEM;
-		p->st = a;
-		p->st_cap = ncap;
-	}
-	if ((rc = jn_buf_reserve(&p->keys, stream.n)) != 0)
-		return rc;
-	st = &p->st[p->st_n++];
-	st->off = p->keys.n;
-	st->n = (uint32_t)stream.n;
-	st->version = version;
-	st->seq = seq;
-	memcpy(p->keys.p + p->keys.n, stream.p, stream.n);
-	p->keys.n += stream.n;
 	return 0;
 }
 
 static int
 id_cmp(const void *a, const void *b)
 {
-	return memcmp(((const struct pd_id *)a)->id, ((const struct pd_id *)b)->id, JN_ID_LEN);
-}
+	/* Big-endian words compare as the bytes do, without a memcmp call. */
+	const uint8_t *x = ((const struct pd_id *)a)->id, *y = ((const struct pd_id *)b)->id;
+	uint64_t u = jn_get_u64(x), v = jn_get_u64(y);
 
-static int
-st_cmp(const void *a, const void *b)
-{
-	const struct pd_st *x = a, *y = b;
-	uint32_t n = x->n < y->n ? x->n : y->n;
-	int c = memcmp(x->base + x->off, y->base + y->off, n);
-
-	if (c)
-		return c;
-	if (x->n != y->n)
-		return x->n < y->n ? -1 : 1;
-	return (x->version > y->version) - (x->version < y->version);
+	if (u == v) {
+		u = jn_get_u64(x + 8);
+		v = jn_get_u64(y + 8);
+	}
+	return (u > v) - (u < v);
 }
 
 /* True when key sorts after every key of dbi: then MDB_APPEND may be used. */
@@ -169,7 +136,7 @@ jn_pd_flush(jn_txn *txn)
 {
 	jn_pending *p = &txn->pending;
 	struct pd_id *all = NULL;
-	uint8_t seqb[8], dup[12];
+	uint8_t seqb[8];
 	MDB_val k, v;
 	size_t i, n = 0;
 	unsigned fl;
@@ -193,28 +160,6 @@ jn_pd_flush(jn_txn *txn)
 			goto done;
 		}
 	}
-	/* streams: sorted by name then version; within a name, versions rise
-	 * past the stored ones, so each goes at the end of its duplicates. */
-	for (i = 0; i < p->st_n; i++)
-		p->st[i].base = (const char *)p->keys.p;
-	qsort(p->st, p->st_n, sizeof *p->st, st_cmp);
-	fl = MDB_APPENDDUP;
-	if (after_last(txn, txn->env->streams, p->keys.p + p->st[0].off, p->st[0].n))
-		fl |= MDB_APPEND;
-	for (i = 0; i < p->st_n; i++) {
-		/* MDB_APPEND refuses a key equal to the last: a stream's later
-		 * versions go in as duplicates only. */
-		int same = i > 0 && p->st[i].n == p->st[i - 1].n &&
-		    memcmp(p->keys.p + p->st[i].off, p->keys.p + p->st[i - 1].off, p->st[i].n) == 0;
-		jn_put_u32(dup, p->st[i].version);
-		jn_put_u64(dup + 4, p->st[i].seq);
-		k.mv_size = p->st[i].n, k.mv_data = p->keys.p + p->st[i].off;
-		v.mv_size = 12, v.mv_data = dup;
-		if ((rc = mdb_put(txn->mdb, txn->env->streams, &k, &v, same ? MDB_APPENDDUP : fl)) != 0) {
-			rc = jn_mdb_rc(txn, rc);
-			goto done;
-		}
-	}
 done:
 	jn_pd_free(p);
 	return rc;
@@ -224,7 +169,5 @@ void
 jn_pd_free(jn_pending *p)
 {
 	free(p->ids);
-	free(p->st);
-	jn_buf_free(&p->keys);
 	memset(p, 0, sizeof *p);
 }
