@@ -19,7 +19,7 @@ bin=${OYAKO_BIN:-$top/build/bin}
 PATH="$bin:$PATH"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/oyako-soak.XXXXXX")
 cd "$tmp" || exit 1
-kills=0 checked=0 imports_all=0 imports_none=0 acked=0
+kills=0 checked=0 imports_all=0 imports_none=0 acked=0 acked_total=0
 
 fail() {
 	echo "soak: round $round: $*" >&2
@@ -102,6 +102,7 @@ while [ $round -lt "$rounds" ]; do
 	# later rounds still kill imports.
 	if [ "$imp" = "$n" ]; then
 		checked=$((checked + $(wc -l <exp)))
+		acked_total=$((acked_total + acked))
 		rm -rf j acks.all && oyako -J j init >/dev/null && : >acks.all
 	fi
 	total=$(wc -l <exp)
@@ -110,5 +111,6 @@ while [ $round -lt "$rounds" ]; do
 		echo "soak: round $round: $kills kills survived, $checked events checked, imports stored whole $imports_all times, killed before commit $imports_none times"
 	fi
 done
-echo "soak: $kills kills survived; $checked events checked after the kills; acknowledged appends all present; imports: $imports_all stored whole, $imports_none not at all, never half"
+acked_total=$((acked_total + acked))
+echo "soak: $kills kills survived; $checked events checked after the kills; $acked_total acknowledged appends all present; imports: $imports_all stored whole, $imports_none not at all, never half"
 rm -rf "$tmp"
