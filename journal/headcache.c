@@ -98,14 +98,41 @@ jn_hc_free(jn_headcache *c)
 	memset(c, 0, sizeof *c);
 }
 
-static int
-key_cmp(const void *a, const void *b)
+/* Sorting entries by key: the first sixteen bytes, loaded big-endian,
+ * settle nearly every comparison ("case:" and eleven hex digits) without a
+ * memcmp call. */
+typedef struct sort_ent {
+	uint64_t k0, k1;
+	struct hc_entry *e;
+} sort_ent;
+
+static uint64_t
+be_prefix(const char *p, size_t n)
 {
-	const struct hc_entry *x = *(struct hc_entry *const *)a, *y = *(struct hc_entry *const *)b;
+	uint8_t b[8] = { 0 };
+	memcpy(b, p, n < 8 ? n : 8);
+	return jn_get_u64(b);
+}
+
+static int
+key_cmp(const struct hc_entry *x, const struct hc_entry *y)
+{
 	uint32_t n = x->n < y->n ? x->n : y->n;
 	int c = memcmp(x->key, y->key, n);
 
 	return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+static int
+sort_cmp(const void *a, const void *b)
+{
+	const sort_ent *x = a, *y = b;
+
+	if (x->k0 != y->k0)
+		return x->k0 < y->k0 ? -1 : 1;
+	if (x->k1 != y->k1)
+		return x->k1 < y->k1 ? -1 : 1;
+	return key_cmp(x->e, y->e);
 }
 
 /* Writes the dirty head records and the new stream entries, in key order. */
@@ -113,7 +140,7 @@ int
 jn_hc_flush(jn_txn *txn)
 {
 	jn_headcache *c = &txn->heads;
-	struct hc_entry **dirty;
+	sort_ent *dirty;
 	MDB_cursor *cur = NULL;
 	MDB_val k, v, lk, lv;
 	uint8_t buf[12];
@@ -125,10 +152,15 @@ jn_hc_flush(jn_txn *txn)
 		return 0;
 	if ((dirty = malloc(c->ndirty * sizeof *dirty)) == NULL)
 		return ENOMEM;
-	for (i = 0; i < c->cap; i++)
-		if (c->slots[i].hash && c->slots[i].dirty)
-			dirty[n++] = &c->slots[i];
-	qsort(dirty, n, sizeof *dirty, key_cmp);
+	for (i = 0; i < c->cap; i++) {
+		struct hc_entry *e = &c->slots[i];
+		if (e->hash && e->dirty) {
+			dirty[n].k0 = be_prefix(e->key, e->n);
+			dirty[n].k1 = e->n > 8 ? be_prefix(e->key + 8, e->n - 8) : 0;
+			dirty[n++].e = e;
+		}
+	}
+	qsort(dirty, n, sizeof *dirty, sort_cmp);
 	/* The first new key sorting after the last stored one lets every
 	 * new stream go in with MDB_APPEND. */
 	if ((rc = mdb_cursor_open(txn->mdb, txn->env->streams, &cur)) != 0)
@@ -138,13 +170,13 @@ jn_hc_flush(jn_txn *txn)
 		append = 1;
 		rc = 0;
 	} else if (rc == 0) {
-		struct hc_entry last = { .key = lk.mv_data, .n = (uint32_t)lk.mv_size }, *lp = &last;
-		append = key_cmp(&dirty[0], &lp) > 0;
+		struct hc_entry last = { .key = lk.mv_data, .n = (uint32_t)lk.mv_size };
+		append = key_cmp(dirty[0].e, &last) > 0;
 	} else {
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
-		struct hc_entry *e = dirty[i];
+		struct hc_entry *e = dirty[i].e;
 		jn_head_encode(&e->h, buf);
 		k.mv_size = e->n, k.mv_data = e->key;
 		v.mv_size = 8, v.mv_data = buf;

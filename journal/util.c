@@ -121,44 +121,45 @@ jn_get_u32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+/* Hex digit values, -1 for other bytes; bit 4 marks uppercase A-F. */
+static const signed char hexv[256] = {
+	['0'] = 0, ['1'] = 1, ['2'] = 2, ['3'] = 3, ['4'] = 4, ['5'] = 5, ['6'] = 6,
+	['7'] = 7, ['8'] = 8, ['9'] = 9, ['a'] = 10, ['b'] = 11, ['c'] = 12,
+	['d'] = 13, ['e'] = 14, ['f'] = 15, ['A'] = 26, ['B'] = 27, ['C'] = 28,
+	['D'] = 29, ['E'] = 30, ['F'] = 31,
+};
+/* Which bytes are hex digits at all (the table above holds 0 for '0'). */
+static const unsigned char ishex[256] = {
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+	['7'] = 1, ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1,
+	['e'] = 1, ['f'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1,
+	['F'] = 1,
+};
 
-/* Parses 8-4-4-4-12 hex; *upper set when any letter is uppercase. */
+/* Parses 8-4-4-4-12 hex; *upper set when any letter is uppercase.  Replay
+ * and import parse a UUID for nearly every event: table lookups, no
+ * branches per digit beyond the validity test. */
 static int
 uuid_scan(jn_str s, uint8_t id[JN_ID_LEN], int *upper)
 {
-	size_t i, k = 0;
-	int hi, lo;
+	static const unsigned char pos[JN_ID_LEN] = { 0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34 };
+	const unsigned char *p = (const unsigned char *)s.p;
+	unsigned ok = 1, up = 0;
+	size_t i;
 
 	*upper = 0;
-	if (s.n != 36 || s.p == NULL)
+	if (s.n != 36 || p == NULL || p[8] != '-' || p[13] != '-' || p[18] != '-' || p[23] != '-')
 		return JN_EINVALID;
-	for (i = 0; i < 36;) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s.p[i] != '-')
-				return JN_EINVALID;
-			i++;
-			continue;
-		}
-		hi = hexval((unsigned char)s.p[i]);
-		lo = hexval((unsigned char)s.p[i + 1]);
-		if (hi < 0 || lo < 0)
-			return JN_EINVALID;
-		if ((s.p[i] >= 'A' && s.p[i] <= 'F') || (s.p[i + 1] >= 'A' && s.p[i + 1] <= 'F'))
-			*upper = 1;
-		id[k++] = (uint8_t)(hi << 4 | lo);
-		i += 2;
+	for (i = 0; i < JN_ID_LEN; i++) {
+		unsigned char a = p[pos[i]], b = p[pos[i] + 1];
+		int hi = hexv[a], lo = hexv[b];
+		ok &= ishex[a] & ishex[b];
+		up |= (unsigned)(hi | lo) & 16;
+		id[i] = (uint8_t)((hi & 15) << 4 | (lo & 15));
 	}
+	if (!ok)
+		return JN_EINVALID;
+	*upper = up != 0;
 	return 0;
 }
 
