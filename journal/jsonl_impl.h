@@ -22,4 +22,9 @@
 int jl_decode_fast(const char *line, size_t len, unsigned flags, jl_event *out, jn_errinfo *err);
 int jl_decode_reference(const char *line, size_t len, unsigned flags, jl_event *out, jn_errinfo *err);
 
+/* The first field in which two decoded events differ ("id", "data", ...),
+ * or NULL when they are the same event.  A string absent (NULL) differs
+ * from an empty one. */
+const char *jl_event_diff(const jn_event *a, const jn_event *b);
+
 #endif
