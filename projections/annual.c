@@ -141,21 +141,44 @@ on_checkup(void *ctx, const pj_ev *e)
 	return 0;
 }
 
+/* The case of a case event when it is one of the few that the table
+ * follows (those with a retracted handbook.issued), else NULL. */
+static pj_case *
+suspect(pj_annual *a, const jn_event *ev)
+{
+	uint8_t id[JN_ID_LEN];
+
+	if (a->m.ncases == 0 || ev->stream.n != 41 || pj_uuid_fast(ev->stream.p + 5, id) != 0)
+		return NULL;
+	return pj_model_case(&a->m, id, 0, NULL);
+}
+
+/* A live handbook.issued: the case exists.  Only the suspects need to be
+ * told: a case whose first handbook.issued is live exists from the start. */
 static int
 on_handbook(void *ctx, const pj_ev *e)
+{
+	pj_case *c;
+
+	if ((c = suspect(ctx, e->ev)) != NULL)
+		c->exists = 1;
+	return 0;
+}
+
+/* A retracted handbook.issued: from here on the case's events wait until
+ * the end of the log says whether a live one remains. */
+static int
+on_retracted(void *ctx, const pj_ev *e)
 {
 	pj_annual *a = ctx;
 	const jn_event *ev = e->ev;
 	uint8_t id[JN_ID_LEN];
-	pj_case *c;
 	int rc = 0;
 
-	if (ev->stream.n != 41 || pj_uuid_fast(ev->stream.p + 5, id) != 0)
+	if (ev->type_code != JN_T_HANDBOOK_ISSUED || ev->stream.n != 41 ||
+	    pj_uuid_fast(ev->stream.p + 5, id) != 0)
 		return 0;
-	if ((c = pj_model_case(&a->m, id, 1, &rc)) == NULL)
-		return rc;
-	c->exists = 1;
-	return 0;
+	return pj_model_case(&a->m, id, 1, &rc) ? 0 : rc;
 }
 
 static void
@@ -198,14 +221,11 @@ on_counted(void *ctx, const pj_ev *e)
 {
 	pj_annual *a = ctx;
 	const jn_event *ev = e->ev;
-	uint8_t id[JN_ID_LEN];
 	uint32_t room = 0;
 	int value = 0, rc = 0;
 	pj_case *c;
 
 	if (e->day < a->from || e->day > a->to)
-		return 0;
-	if (ev->stream.n != 41 || pj_uuid_fast(ev->stream.p + 5, id) != 0)
 		return 0;
 	switch (ev->type_code) {
 	case JN_T_CLASS_ATTENDED: {
@@ -232,9 +252,7 @@ on_counted(void *ctx, const pj_ev *e)
 	}
 	if (rc != 0 || value < 0)
 		return rc;
-	if ((c = pj_model_case(&a->m, id, 1, &rc)) == NULL)
-		return rc;
-	if (c->exists) {
+	if ((c = suspect(a, ev)) == NULL || c->exists) {
 		count(a, ev->type_code, value, room);
 		return 0;
 	}
@@ -276,7 +294,7 @@ int
 pj_annual_run(jn_env *env, uint64_t at_seq, int fy, pj_annual *a, pj_prov *prov)
 {
 	pj_handler h[JN_T_COUNT] = { 0 };
-	pj_opts o = { at_seq, 0, 0 };
+	pj_opts o = { at_seq, 0, 0, on_retracted };
 	size_t i, n;
 	int rc;
 

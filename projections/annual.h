@@ -34,7 +34,9 @@ typedef struct pj_annual {
 	uint64_t happybaby[PJ_HB_COUNT];
 	pj_room *rooms;		/* after pj_annual_run: the rooms to list, in order */
 	size_t nrooms, nlisted, rcap;
-	pj_model m;		/* its case table says which cases exist */
+	/* The cases with a retracted handbook.issued, the only ones that may
+	 * not exist (replay.h): usually few, so the table stays small. */
+	pj_model m;
 	struct pj_pending *pending;
 	size_t npending, pcap;
 } pj_annual;

@@ -597,7 +597,7 @@ int
 pj_model_replay(pj_model *m, jn_env *env, uint64_t at_seq, pj_prov *prov)
 {
 	pj_handler h[JN_T_COUNT];
-	pj_opts o = { at_seq, m->as_of, PJ_AS_OF };
+	pj_opts o = { at_seq, m->as_of, PJ_AS_OF, NULL };
 	int rc;
 
 	pj_model_handlers(h);

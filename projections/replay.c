@@ -108,8 +108,17 @@ pj_replay(jn_env *env, const pj_opts *opts, pj_handler const handlers[JN_T_COUNT
 		while (ri < nret && ret[ri] < ev.seq)
 			ri++;
 		e.retracted = ri < nret && ret[ri] == ev.seq;
-		if (!(flags & PJ_ALL) && (e.retracted || ev.type_code == JN_T_EVENT_RETRACTED))
+		if (!(flags & PJ_ALL) && (e.retracted || ev.type_code == JN_T_EVENT_RETRACTED)) {
+			if (!e.retracted || opts->retracted == NULL)
+				continue;
+			if (pj_date(ev.occurred, &e.day, &e.stamp) != 0) {
+				rc = JN_ECORRUPT;
+				goto iter_close;
+			}
+			if ((rc = opts->retracted(ctx, &e)) != 0)
+				goto iter_close;
 			continue;
+		}
 		if (pj_date(ev.occurred, &e.day, &e.stamp) != 0) {
 			rc = JN_ECORRUPT;	/* the journal validated it: not ours to fix */
 			goto iter_close;

@@ -34,10 +34,20 @@ typedef int (*pj_handler)(void *ctx, const pj_ev *e);
 #define PJ_ALL		0x1	/* feed every event, retracted ones and retractions too */
 #define PJ_AS_OF	0x2	/* skip events that occurred after opts.as_of */
 
+/*
+ * retracted (may be NULL) sees the events that a retraction names, which
+ * the handlers never see, whatever their occurred date; e->retracted is 1.
+ * A case whose handbook.issued is retracted is the one case that may lack a
+ * live handbook.issued: every case event is stored after its stream's first
+ * handbook.issued (the journal refuses it otherwise), and that one passes
+ * first, live or retracted.  So a projection learns which cases need a
+ * second look from this hook alone, without following every case.
+ */
 typedef struct pj_opts {
 	uint64_t at_seq;	/* replay 1..at_seq; 0: up to the head */
 	int32_t as_of;		/* with PJ_AS_OF */
 	unsigned flags;
+	pj_handler retracted;	/* without PJ_ALL: the retracted events */
 } pj_opts;
 
 /* What a report was computed from: the last seq replayed (whether that event

@@ -366,7 +366,7 @@ test_replay_provenance(void **state)
 	jn_txn *txn;
 	uint64_t head;
 	uint8_t hash[JN_HASH_LEN];
-	pj_opts o = { 0, 0, 0 };
+	pj_opts o = { 0, 0, 0, NULL };
 
 	assert_int_equal(pj_replay(env, &o, h, NULL, &p), 0);
 	assert_int_equal(p.seq, 0);
@@ -567,6 +567,69 @@ test_annual_retracted_handbook(void **state)
 	assert_int_equal(pj_annual_run(env, 0, 2025, &a, &p), 0);
 	assert_int_equal(a.interviews[PJ_IV_GROUP], 2);
 	pj_annual_free(&a);
+	/* Retracted again: gone again, and so is the interview. */
+	retract(nev, CA, "2025-10-03");
+	assert_int_equal(pj_annual_run(env, 0, 2025, &a, &p), 0);
+	assert_int_equal(a.interviews[PJ_IV_GROUP], 1);
+	pj_annual_free(&a);
+}
+
+/* The retracted-event hook: it sees each retracted event (after as-of too),
+ * never a retraction, and its error stops the replay. */
+static uint64_t hooked[4];
+static size_t nhooked;
+
+static int
+keep_retracted(void *ctx, const pj_ev *e)
+{
+	(void)ctx;
+	assert_true(e->retracted);
+	assert_true(nhooked < 4);
+	hooked[nhooked++] = e->ev->seq;
+	return 0;
+}
+
+static int
+refuse_retracted(void *ctx, const pj_ev *e)
+{
+	(void)ctx;
+	(void)e;
+	return JN_EINVALID;
+}
+
+static void
+test_replay_retracted_hook(void **state)
+{
+	pj_handler h[JN_T_COUNT] = { 0 };
+	pj_opts o = { 0, 0, PJ_AS_OF, keep_retracted };
+	uint64_t hb, fl;
+
+	o.as_of = day("2025-04-30");
+	staff();
+	hb = add("handbook.issued", CA, "2025-04-01",
+	    "{\"district\":\"n\",\"due_date\":\"2025-12-01\",\"support_needed\":false}");
+	fl = add("support.flagged", CA, "2025-06-02", "{\"reason\":\"x\"}");
+	nhooked = 0;
+	assert_int_equal(pj_replay(env, &o, h, NULL, NULL), 0);
+	assert_int_equal(nhooked, 0);
+	retract(fl, CA, "2025-06-03");
+	retract(hb, CA, "2025-06-04");
+	assert_int_equal(pj_replay(env, &o, h, NULL, NULL), 0);
+	assert_int_equal(nhooked, 2);
+	assert_int_equal(hooked[0], hb);	/* in seq order */
+	assert_int_equal(hooked[1], fl);	/* occurred after as-of: seen all the same */
+	/* --at-seq before the second retraction: only the first is retracted. */
+	nhooked = 0;
+	o.at_seq = fl + 1;
+	assert_int_equal(pj_replay(env, &o, h, NULL, NULL), 0);
+	assert_int_equal(nhooked, 1);
+	assert_int_equal(hooked[0], fl);
+	o.at_seq = 0;
+	o.retracted = refuse_retracted;
+	assert_int_equal(pj_replay(env, &o, h, NULL, NULL), JN_EINVALID);
+	/* PJ_ALL hands every event to the handlers, the hook is not called. */
+	o.flags = PJ_ALL;
+	assert_int_equal(pj_replay(env, &o, h, NULL, NULL), 0);
 }
 
 static void
@@ -654,6 +717,7 @@ main(void)
 		cmocka_unit_test(test_flag_names_sorted),
 		T(test_annual_rooms_and_boundaries),
 		T(test_annual_retracted_handbook),
+		T(test_replay_retracted_hook),
 		cmocka_unit_test(test_uuid_fast),
 		cmocka_unit_test(test_recorded_day),
 		T(test_audit_counts),
