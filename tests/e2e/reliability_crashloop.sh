@@ -27,7 +27,7 @@ test_expect_success 'the crash loop catches a lost acknowledged append (self-che
 	exec "$OYAKO_REAL/oyako" "$@"
 	EOS
 	chmod +x fake/oyako && ln -s "$OYAKO_BIN/oyako-gen" fake/oyako-gen &&
-	TMPDIR=$TMP OYAKO_REAL=$OYAKO_BIN OYAKO_BIN=$TMP/fake SOAK_BIRTHS=100 sh "$TOP/tests/soak.sh" 1 >soak.out 2>&1;
+	TMPDIR=$TMP OYAKO_REAL=$OYAKO_BIN OYAKO_BIN=$TMP/fake SOAK_BIRTHS=100 SOAK_MIN_MS=300 sh "$TOP/tests/soak.sh" 1 >soak.out 2>&1;
 	test $? = 1 && test_grep "acknowledged seq 999999" soak.out
 '
 
