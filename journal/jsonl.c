@@ -967,6 +967,21 @@ decode_start(jl_event *out, jn_errinfo *err)
 	out->data.n = 0;
 }
 
+/* jansson does not always report a failed allocation: its lexer drops a
+ * byte it cannot save and goes on, so a line could be refused for a syntax
+ * error it does not have.  Allocations are watched instead. */
+static _Thread_local int json_nomem;
+
+static void *
+json_malloc_checked(size_t n)
+{
+	void *p = malloc(n);
+
+	if (p == NULL)
+		json_nomem = 1;
+	return p;
+}
+
 int
 jl_decode_reference(const char *line, size_t len, unsigned flags, jl_event *out, jn_errinfo *err)
 {
@@ -986,7 +1001,14 @@ jl_decode_reference(const char *line, size_t len, unsigned flags, jl_event *out,
 		return dec_fail(&d, "line longer than %u bytes", JL_LINE_MAX);
 	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 		len--;
+	json_set_alloc_funcs(json_malloc_checked, free);
+	json_nomem = 0;
 	root = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+	/* Out of memory is not the line's fault (exit 6, not 3). */
+	if (json_nomem) {
+		rc = ENOMEM;
+		goto done;
+	}
 	if (root == NULL) {
 		rc = dec_fail(&d, "invalid JSON at column %d: %s", jerr.column, jerr.text);
 		goto done;

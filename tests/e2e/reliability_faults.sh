@@ -115,5 +115,27 @@ test_expect_success 'every call (allocation or I/O) from N on failing' '
 	sweep "all after" all "3|6" 7 OYAKO_FAIL_MODE=after
 '
 
+# A line the fast decoder refuses goes through jansson for its message: an
+# allocation failing in there is out of memory (exit 6), never a made-up
+# syntax error (exit 3 with "column -1").
+test_expect_success 'allocations failing while a bad line is explained: the true message or exit 6' '
+	{ head -1 more.jsonl; printf "{\"type\":\"room.opened\",}\n"; } >bad.jsonl &&
+	oyako -J base import bad.jsonl 2>want.err; test $? = 3 &&
+	test_grep "bad.jsonl:2: invalid JSON" want.err &&
+	OYAKO_FAIL_ON=alloc OYAKO_FAIL_REPORT=$TMP/count.bad LD_PRELOAD=$FAILSO oyako -J base import bad.jsonl 2>/dev/null
+	total=$(sed -n "s/^calls=\([0-9]*\) .*/\1/p" count.bad) && test "$total" -gt 5 &&
+	n=1 && while [ $n -le $total ]; do
+		OYAKO_FAIL_ON=alloc OYAKO_FAIL_AT=$n LD_PRELOAD=$FAILSO oyako -J base import bad.jsonl 2>err
+		rc=$?
+		case $rc in
+		3) test_cmp want.err err || { echo "N=$n: exit 3 with another message"; return 1; } ;;
+		6) test_grep "oyako: error: " err || return 1 ;;
+		*) echo "N=$n: exit $rc"; cat err; return 1 ;;
+		esac
+		n=$((n + 1))
+	done &&
+	oyako -J base export >after && test_cmp before after
+'
+
 cat figures 2>/dev/null
 test_done
