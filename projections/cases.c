@@ -163,6 +163,8 @@ pj_model_init(pj_model *m, int32_t as_of)
 {
 	memset(m, 0, sizeof *m);
 	m->as_of = as_of;
+	m->free = PJ_NONE;
+	m->evict_days = -1;
 	if ((m->names = pj_names_new()) == NULL)
 		return ENOMEM;
 	return 0;
@@ -221,16 +223,25 @@ case_slot(const pj_model *m, const uint8_t id[JN_ID_LEN])
 static int
 case_rehash(pj_model *m, uint32_t nslots)
 {
-	uint32_t i;
+	uint64_t *old = m->slots;
+	uint32_t i, nold = m->nslots, mask = nslots - 1;
 
-	free(m->slots);
 	if ((m->slots = calloc(nslots, sizeof(uint64_t))) == NULL) {
-		m->nslots = 0;
+		m->slots = old;
 		return ENOMEM;
 	}
 	m->nslots = nslots;
-	for (i = 0; i < m->ncases; i++)
-		*case_slot(m, m->cases[i].id) = (uint64_t)id_hash(m->cases[i].id) << 32 | (i + 1);
+	/* The tag is the hash: no record is read to move a slot. */
+	for (i = 0; i < nold; i++) {
+		uint32_t j;
+
+		if (old[i] == 0)
+			continue;
+		for (j = (uint32_t)(old[i] >> 32) & mask; m->slots[j]; j = (j + 1) & mask)
+			;
+		m->slots[j] = old[i];
+	}
+	free(old);
 	return 0;
 }
 
@@ -238,6 +249,7 @@ pj_case *
 pj_model_case(pj_model *m, const uint8_t id[JN_ID_LEN], int create, int *rc)
 {
 	uint64_t *sl;
+	uint32_t i;
 	pj_case *c;
 
 	if (m->nslots) {
@@ -248,27 +260,63 @@ pj_model_case(pj_model *m, const uint8_t id[JN_ID_LEN], int create, int *rc)
 	if (!create)
 		return NULL;
 	/* Load factor at most 1/2: probes stay short. */
-	if (2 * (m->ncases + 1) > m->nslots && case_rehash(m, m->nslots ? 2 * m->nslots : 1024))
+	if (2 * (m->nlive + 1) > m->nslots && case_rehash(m, m->nslots ? 2 * m->nslots : 1024))
 		goto nomem;
-	if (m->ncases == m->ccap) {
-		uint32_t ncap = m->ccap ? 2 * m->ccap : 512;
-		pj_case *nc = realloc(m->cases, ncap * sizeof *nc);
-		if (nc == NULL)
-			goto nomem;
-		m->cases = nc;
-		m->ccap = ncap;
+	if (m->free != PJ_NONE) {
+		i = m->free;
+		m->free = m->cases[i].district;	/* the free list's link */
+	} else {
+		if (m->ncases == m->ccap) {
+			uint32_t ncap = m->ccap ? 2 * m->ccap : 512;
+			pj_case *nc = realloc(m->cases, ncap * sizeof *nc);
+			if (nc == NULL)
+				goto nomem;
+			m->cases = nc;
+			m->ccap = ncap;
+		}
+		i = m->ncases++;
 	}
-	c = &m->cases[m->ncases];
+	c = &m->cases[i];
 	memset(c, 0, sizeof *c);
 	memcpy(c->id, id, JN_ID_LEN);
 	c->district = c->tr_district = PJ_NONE;
 	c->last_contact = PJ_NODAY;
-	m->ncases++;
-	*case_slot(m, id) = (uint64_t)id_hash(id) << 32 | m->ncases;
+	m->nlive++;
+	*case_slot(m, id) = (uint64_t)id_hash(id) << 32 | (i + 1);
 	return c;
 nomem:
 	*rc = ENOMEM;
 	return NULL;
+}
+
+void
+pj_model_evict(pj_model *m, pj_case *c)
+{
+	uint64_t *sl = case_slot(m, c->id);
+	uint32_t mask = m->nslots - 1, i = (uint32_t)(sl - m->slots), j = i;
+
+	if (*sl == 0)
+		return;	/* not in the table: already evicted */
+	/* Backward-shift deletion keeps linear probing free of tombstones:
+	 * a later slot moves into the hole unless its home lies cyclically
+	 * in (hole, slot]. */
+	for (;;) {
+		uint32_t home;
+
+		j = (j + 1) & mask;
+		if (m->slots[j] == 0)
+			break;
+		home = (uint32_t)(m->slots[j] >> 32) & mask;
+		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		m->slots[i] = m->slots[j];
+		i = j;
+	}
+	m->slots[i] = 0;
+	m->nlive--;
+	memset(c, 0, sizeof *c);	/* exists 0: no longer a case */
+	c->district = m->free;
+	m->free = (uint32_t)(c - m->cases);
 }
 
 /* Parses a canonical UUID (36 chars, hyphens at 8, 13, 18, 23) faster than
@@ -293,9 +341,10 @@ pj_uuid_fast(const char *p, uint8_t id[JN_ID_LEN])
 	return bad ? -1 : 0;
 }
 
-/* The case of a case: stream.  NULL with *rc = 0 for another stream. */
+/* The case of a case: stream, created when create is 1.  NULL with *rc = 0
+ * for another stream, or for a case not followed (pj_model_evict()). */
 static pj_case *
-case_of(pj_model *m, const jn_event *ev, int *rc)
+case_of(pj_model *m, const jn_event *ev, int create, int *rc)
 {
 	uint8_t id[JN_ID_LEN];
 
@@ -303,7 +352,7 @@ case_of(pj_model *m, const jn_event *ev, int *rc)
 	if (ev->stream.n != 41 || memcmp(ev->stream.p, "case:", 5) != 0 ||
 	    pj_uuid_fast(ev->stream.p + 5, id) != 0)
 		return NULL;
-	return pj_model_case(m, id, 1, rc);
+	return pj_model_case(m, id, create, rc);
 }
 
 static int32_t
@@ -334,7 +383,7 @@ on_handbook(void *ctx, const pj_ev *e)
 	jn_value v;
 	int rc, support = 0;
 
-	if ((c = case_of(m, ev, &rc)) == NULL)
+	if ((c = case_of(m, ev, 1, &rc)) == NULL)
 		return rc;
 	/* At most one handbook.issued is live; should two be, the latest
 	 * gives the fields. */
@@ -372,7 +421,7 @@ on_contact(void *ctx, const pj_ev *e)
 	pj_case *c;
 	int rc;
 
-	if ((c = case_of(ctx, e->ev, &rc)) == NULL)
+	if ((c = case_of(ctx, e->ev, 0, &rc)) == NULL)
 		return rc;
 	switch (e->ev->type_code) {
 	case JN_T_INTERVIEW_8MONTH:
@@ -394,17 +443,21 @@ on_contact(void *ctx, const pj_ev *e)
 static int
 on_birth(void *ctx, const pj_ev *e)
 {
+	pj_model *m = ctx;
 	pj_case *c;
 	jn_value v;
 	int rc;
 
-	if ((c = case_of(ctx, e->ev, &rc)) == NULL)
+	if ((c = case_of(ctx, e->ev, 0, &rc)) == NULL)
 		return rc;
 	c->born = 1;
 	c->birth = date_field(e->ev, "birth_date");
 	if ((rc = jn_data_get(e->ev->data, e->ev->data_len, "children", &v)) != 0)
 		return rc;
 	c->children = v.kind == JN_V_INT && v.i > 0 && v.i < 65536 ? (uint16_t)v.i : 1;
+	if (m->evict_days >= 0 && !c->keep && c->birth != PJ_NODAY &&
+	    (int64_t)m->as_of - c->birth > m->evict_days)
+		pj_model_evict(m, c);	/* past the infant stage at D */
 	return 0;
 }
 
@@ -414,7 +467,7 @@ on_support(void *ctx, const pj_ev *e)
 	pj_case *c;
 	int rc;
 
-	if ((c = case_of(ctx, e->ev, &rc)) == NULL)
+	if ((c = case_of(ctx, e->ev, 0, &rc)) == NULL)
 		return rc;
 	if (e->ev->type_code == JN_T_SUPPORT_CLEARED) {
 		when_keep(&c->cleared, e);
@@ -436,7 +489,7 @@ on_transfer(void *ctx, const pj_ev *e)
 	jn_value v;
 	int rc;
 
-	if ((c = case_of(m, e->ev, &rc)) == NULL)
+	if ((c = case_of(m, e->ev, 0, &rc)) == NULL)
 		return rc;
 	when_of(e, &n);
 	if (!pj_when_after(&n, &c->transfer))
@@ -455,9 +508,29 @@ on_closed(void *ctx, const pj_ev *e)
 	pj_case *c;
 	int rc;
 
-	if ((c = case_of(ctx, e->ev, &rc)) == NULL)
+	if ((c = case_of(ctx, e->ev, 0, &rc)) == NULL)
 		return rc;
 	c->closed = 1;
+	if (!c->keep)
+		pj_model_evict(ctx, c);
+	return 0;
+}
+
+/* A retracted handbook.issued (whatever its date): the one way a case can
+ * have events while it lacks a live handbook.issued.  Its record is made
+ * here, not existing, and kept to the end, so that the events it gets
+ * before a new handbook.issued count (specs/projections.md 1.4). */
+static int
+on_retracted(void *ctx, const pj_ev *e)
+{
+	pj_case *c;
+	int rc;
+
+	if (e->ev->type_code != JN_T_HANDBOOK_ISSUED)
+		return 0;
+	if ((c = case_of(ctx, e->ev, 1, &rc)) == NULL)
+		return rc;
+	c->keep = 1;
 	return 0;
 }
 
@@ -481,10 +554,11 @@ on_meeting(void *ctx, const pj_ev *e)
 		uint8_t id[JN_ID_LEN];
 		pj_case *c;
 
-		if (el.kind != JN_V_STR || jn_uuid_parse(el.s, id) != 0)
+		/* A listed case was opened when the meeting was stored: not
+		 * followed, it is closed at D or not yet issued by D. */
+		if (el.kind != JN_V_STR || jn_uuid_parse(el.s, id) != 0 ||
+		    (c = pj_model_case(m, id, 0, NULL)) == NULL)
 			continue;
-		if ((c = pj_model_case(m, id, 1, &rc)) == NULL)
-			return rc;
 		c->shared = 1;
 	}
 	return rc == JN_END ? 0 : rc;
@@ -597,7 +671,7 @@ int
 pj_model_replay(pj_model *m, jn_env *env, uint64_t at_seq, pj_prov *prov)
 {
 	pj_handler h[JN_T_COUNT];
-	pj_opts o = { at_seq, m->as_of, PJ_AS_OF, NULL };
+	pj_opts o = { at_seq, m->as_of, PJ_AS_OF, on_retracted };
 	int rc;
 
 	pj_model_handlers(h);

@@ -43,6 +43,7 @@ typedef struct pj_case {
 	uint32_t tr_district;	/* the latest case.transferred, PJ_NONE: none */
 	int32_t issued, due, birth, last_contact;
 	uint16_t children;
+	uint8_t keep;		/* a handbook.issued of it was retracted: never evicted */
 	pj_when transfer;	/* the latest case.transferred */
 	pj_when support;	/* the latest support source */
 	pj_when cleared;	/* the latest support.cleared */
@@ -60,10 +61,19 @@ typedef struct pj_staff {
 
 typedef struct pj_model {
 	pj_names *names;
-	pj_case *cases;		/* in order first seen; see pj_model_case() */
-	uint32_t ncases, ccap;
+	/* The records of the cases followed, in no particular order: a record
+	 * freed by pj_model_evict() (exists 0) goes to a free list that the
+	 * next new case takes, so ccap follows the most cases followed at
+	 * once, not all the cases of the log. */
+	pj_case *cases;
+	uint32_t ncases, ccap;	/* records in use or freed; allocated */
+	uint32_t nlive;		/* records in the hash table */
+	uint32_t free;		/* first free record, PJ_NONE: none */
 	uint64_t *slots;	/* hash table: hash << 32 | index + 1, 0 = empty */
 	uint32_t nslots;
+	/* Evict an infant case once D - birth > evict_days (the rules'
+	 * infant_days); -1, the default: only closed cases are evicted. */
+	int evict_days;
 	pj_staff *staff;	/* in order first seen */
 	uint32_t nstaff, scap;
 	int64_t *staff_by_code;	/* after pj_model_finish: names index -> staff index, -1 */
@@ -112,6 +122,20 @@ void pj_model_free(pj_model *m);		/* accepts a zeroed model */
 /* The case with this id, created (zeroed, not existing) when create is 1;
  * NULL when absent (or out of memory with create: then *rc is ENOMEM). */
 pj_case *pj_model_case(pj_model *m, const uint8_t id[JN_ID_LEN], int create, int *rc);
+
+/*
+ * Forgets case c, which is closed at D for good: the replay evicts a case
+ * when a live case.closed occurred <= D arrives, or a live birth.registered
+ * puts D past birth + evict_days.  Nothing later in the log can reopen it:
+ * retractions are known before the replay, a case has at most one live
+ * handbook.issued and one live birth.registered (the journal refuses a
+ * second), and "closed" is never undone.  Its later events find no record
+ * and are ignored, as are those of a case whose handbook.issued occurred
+ * after D.  A case with a retracted handbook.issued (keep) stays: its
+ * events count if a new handbook.issued comes.  So the table holds the
+ * open cases, and memory follows them, not the log.
+ */
+void pj_model_evict(pj_model *m, pj_case *c);
 
 /* Parses a canonical UUID (36 chars): 0, or -1 when malformed. */
 int pj_uuid_fast(const char *p, uint8_t id[JN_ID_LEN]);

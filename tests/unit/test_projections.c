@@ -117,6 +117,7 @@ look_at(view *v, const char *id, const char *d, uint64_t at_seq)
 	memset(v, 0, sizeof *v);
 	pj_rules_default(&v->r);
 	assert_int_equal(pj_model_init(&v->m, day(d)), 0);
+	v->m.evict_days = v->r.infant_days;
 	assert_int_equal(pj_model_replay(&v->m, env, at_seq, &v->prov), 0);
 	assert_int_equal(jn_uuid_parse(jn_str_c(id), bin), 0);
 	c = pj_model_case(&v->m, bin, 0, NULL);
@@ -356,6 +357,111 @@ test_retracted_handbook_hides_case(void **state)
 	assert_true(v.found && v.st.open);
 	assert_int_equal(v.m.cases[0].due, day("2026-01-01"));
 	pj_model_free(&v.m);
+}
+
+/* A case closed at D is evicted: its record is reused, its later events
+ * are ignored, and it stays closed. */
+static void
+test_evict_closed_and_aged_out(void **state)
+{
+	uint8_t a[JN_ID_LEN], b[JN_ID_LEN];
+	view v;
+
+	assert_int_equal(jn_uuid_parse(jn_str_c(CASE_A), a), 0);
+	assert_int_equal(jn_uuid_parse(jn_str_c(CASE_B), b), 0);
+	staff();
+	base(CASE_A, "2024-04-01", "2024-12-01", 0);
+	add("case.closed", CA, "2024-06-01", "{\"reason\":\"moved_out\"}");
+	add("support.flagged", CA, "2024-06-02", "{\"reason\":\"late record\"}");
+	base(CASE_B, "2024-07-01", "2025-01-10", 0);
+	add("birth.registered", CB, "2025-01-10", "{\"birth_date\":\"2025-01-10\",\"children\":1}");
+	look_at(&v, CASE_A, "2026-02-01", 0);
+	assert_false(v.found);
+	assert_null(pj_model_case(&v.m, a, 0, NULL));
+	assert_null(pj_model_case(&v.m, b, 0, NULL));	/* born over 365 days before D */
+	assert_int_equal(v.m.nlive, 0);
+	assert_int_equal(v.m.ncases, 1);	/* B took A's record */
+	pj_model_free(&v.m);
+	/* On birth + 365 the infant is open and followed. */
+	look_at(&v, CASE_B, "2026-01-10", 0);
+	assert_true(v.found && v.st.open);
+	pj_model_free(&v.m);
+	/* Without evict_days only closed cases go. */
+	assert_int_equal(pj_model_init(&v.m, day("2026-02-01")), 0);
+	assert_int_equal(pj_model_replay(&v.m, env, 0, NULL), 0);
+	assert_non_null(pj_model_case(&v.m, b, 0, NULL));
+	assert_null(pj_model_case(&v.m, a, 0, NULL));
+	pj_model_free(&v.m);
+}
+
+/* A case with a retracted handbook.issued is never evicted: its close and
+ * its interview, both recorded before the new handbook.issued, still count. */
+static void
+test_evict_keeps_reissued_case(void **state)
+{
+	uint64_t hb;
+
+	staff();
+	hb = add("handbook.issued", CA, "2025-04-01",
+	    "{\"district\":\"north\",\"due_date\":\"2025-12-01\",\"support_needed\":false}");
+	add("interview.8month", CA, "2025-10-01", "{\"mode\":\"group\"}");
+	retract(hb, CA, "2025-10-02");
+	base(CASE_A, "2025-04-02", "2025-12-01", 0);
+	/* due - 42 passed: the interview recorded under the old handbook counts. */
+	assert_int_equal(flags_at(CASE_A, "2025-10-25") & F(NO_8MONTH_INTERVIEW), 0);
+	base(CASE_B, "2025-04-01", "2025-12-01", 0);
+	hb = nev;
+	add("case.closed", CB, "2025-05-01", "{\"reason\":\"moved_out\"}");
+	retract(hb, CB, "2025-05-02");
+	base(CASE_B, "2025-05-03", "2026-01-01", 0);
+	assert_int_equal(flags_at(CASE_B, "2025-06-01"), -1);	/* still closed */
+}
+
+/* The hash table under many insertions and evictions: backward-shift
+ * deletion must leave every other case findable. */
+static void
+test_evict_hash_table(void **state)
+{
+	enum { N = 6000 };
+	pj_model m;
+	uint8_t id[JN_ID_LEN];
+	uint32_t i;
+	int rc = 0;
+
+	(void)state;
+	assert_int_equal(pj_model_init(&m, 0), 0);
+	memset(id, 0, sizeof id);
+	for (i = 0; i < N; i++) {
+		memcpy(id, &i, sizeof i);
+		assert_non_null(pj_model_case(&m, id, 1, &rc));
+	}
+	for (i = 0; i < N; i += 3) {	/* every third, then the second of each pair */
+		memcpy(id, &i, sizeof i);
+		pj_model_evict(&m, pj_model_case(&m, id, 0, NULL));
+	}
+	for (i = 1; i < N; i += 3) {
+		memcpy(id, &i, sizeof i);
+		pj_model_evict(&m, pj_model_case(&m, id, 0, NULL));
+	}
+	assert_int_equal(m.nlive, N / 3);
+	for (i = 0; i < N; i++) {
+		pj_case *c;
+
+		memcpy(id, &i, sizeof i);
+		c = pj_model_case(&m, id, 0, NULL);
+		if (i % 3 == 2) {
+			assert_non_null(c);
+			assert_memory_equal(c->id, id, JN_ID_LEN);
+		} else
+			assert_null(c);
+	}
+	/* New cases take the freed records before growing the array. */
+	for (i = N; i < N + N / 3; i++) {
+		memcpy(id, &i, sizeof i);
+		assert_non_null(pj_model_case(&m, id, 1, &rc));
+	}
+	assert_int_equal(m.ncases, N);
+	pj_model_free(&m);
 }
 
 static void
@@ -709,6 +815,9 @@ main(void)
 		T(test_transfer_and_leaving),
 		T(test_closed_case),
 		T(test_retracted_handbook_hides_case),
+		T(test_evict_closed_and_aged_out),
+		T(test_evict_keeps_reissued_case),
+		cmocka_unit_test(test_evict_hash_table),
 		T(test_replay_provenance),
 		cmocka_unit_test(test_pj_date),
 		T(test_rules_file),

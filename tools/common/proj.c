@@ -150,8 +150,10 @@ po_cases_run(const po_opts *o, const char *rules_path, po_cases *r)
 		return ex;
 	if ((ex = po_open(o, &r->env)) != EX_OK)
 		return ex;
-	if ((rc = pj_model_init(&r->m, o->as_of)) != 0 ||
-	    (rc = pj_model_replay(&r->m, r->env, o->at_seq, &r->prov)) != 0 ||
+	if ((rc = pj_model_init(&r->m, o->as_of)) != 0)
+		return po_fail(o, rc);
+	r->m.evict_days = r->rules.infant_days;
+	if ((rc = pj_model_replay(&r->m, r->env, o->at_seq, &r->prov)) != 0 ||
 	    (rc = pj_open_cases(&r->m, &r->rules, &r->idx, &r->st, &r->n)) != 0)
 		return po_fail(o, rc);
 	return EX_OK;
