@@ -33,12 +33,12 @@ for t in ${FUZZ_TARGETS:-$(cd tests/fuzz && ls fuzz_*.c | sed 's/\.c$//')}; do
 	    -artifact_prefix=build-fuzz/crashes/$t/ build-fuzz/corpus/$t $seeds >"$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
+	cov=$(grep -ao 'cov: [0-9]*' "$log" | tail -1)
 	total_execs=$((total_execs + ${execs:-0}))
 	if [ $rc -ne 0 ]; then
 		failed=$((failed + 1))
 		echo "$t: CRASH after ${execs:-?} executions ($cov): see $log and build-fuzz/crashes/$t/"
-		grep -m1 -A8 'ERROR\|fuzz: ' "$log" | sed 's/^/    /'
+		grep -a -m1 -A8 'ERROR\|fuzz: ' "$log" | sed 's/^/    /'
 	else
 		echo "$t: ${execs:-?} executions in ${secs}s, $cov, corpus $(ls build-fuzz/corpus/$t | wc -l) inputs, no crash"
 	fi
