@@ -532,22 +532,35 @@ fail_err(jn_errinfo *err, const char *field, const char *msg)
 	return JN_EINVALID;
 }
 
+/* An error in the value of data key `key` (NULL: the map itself).  The
+ * field name is formatted only here: validation runs for every event. */
+static int
+fail_key(jn_errinfo *err, jn_str key, const char *msg)
+{
+	char field[64];
+
+	if (key.p == NULL)
+		return fail_err(err, "data", msg);
+	snprintf(field, sizeof field, "data.%.*s", (int)(key.n > 40 ? 40 : key.n), key.p);
+	return fail_err(err, field, msg);
+}
+
 /* Checks one scalar; *canon cleared when its encoding is not minimal. */
 static int
-scalar(mp_rd *r, jn_value *v, int *canon, jn_errinfo *err, const char *field)
+scalar(mp_rd *r, jn_value *v, int *canon, jn_errinfo *err, jn_str key)
 {
 	const uint8_t *start = r->p;
 	uint64_t len;
 
 	if (rd_head(r, v, &len) != 0)
-		return fail_err(err, field, "malformed MessagePack");
+		return fail_key(err, key, "malformed MessagePack");
 	if (v->kind == JN_V_OTHER)
-		return fail_err(err, field, "value of an unsupported type (float, binary or extension)");
+		return fail_key(err, key, "value of an unsupported type (float, binary or extension)");
 	if ((size_t)(r->p - start) != min_head(v, len))
 		*canon = 0;
 	if (v->kind == JN_V_STR) {
 		if (len > (uint64_t)(r->end - r->p))
-			return fail_err(err, field, "malformed MessagePack");
+			return fail_key(err, key, "malformed MessagePack");
 		v->s.p = (const char *)r->p;
 		v->s.n = (size_t)len;
 		r->p += len;
@@ -595,7 +608,7 @@ jn_data_canon(const uint8_t *data, size_t len, jn_buf *out, int *canonp, jn_erri
 	uint64_t n, i, j;
 	entry small[16], *ents = NULL;
 	int canon = 1, rc = 0;
-	char field[64];
+	const jn_str nokey = { NULL, 0 };
 
 	if (data == NULL || len == 0)
 		return fail_err(err, "data", "missing (must be a map)");
@@ -612,35 +625,34 @@ jn_data_canon(const uint8_t *data, size_t len, jn_buf *out, int *canonp, jn_erri
 	if (ents == NULL)
 		return ENOMEM;
 	for (i = 0; i < n; i++) {
-		if ((rc = scalar(&r, &k, &canon, err, "data")) != 0)
+		if ((rc = scalar(&r, &k, &canon, err, nokey)) != 0)
 			goto done;
 		if (k.kind != JN_V_STR) {
 			rc = fail_err(err, "data", "map key is not a string");
 			goto done;
 		}
-		snprintf(field, sizeof field, "data.%.*s", (int)(k.s.n > 40 ? 40 : k.s.n), k.s.p);
 		if (k.s.n == 0 || jn_check_text(k.s, 64) != 0) {
-			rc = fail_err(err, field, "field name is empty, too long or not printable UTF-8");
+			rc = fail_key(err, k.s, "field name is empty, too long or not printable UTF-8");
 			goto done;
 		}
 		ents[i].key = k.s;
 		ents[i].val = r.p;
-		if ((rc = scalar(&r, &v, &canon, err, field)) != 0)
+		if ((rc = scalar(&r, &v, &canon, err, k.s)) != 0)
 			goto done;
 		if (v.kind == JN_V_MAP) {
-			rc = fail_err(err, field, "nested maps are not allowed");
+			rc = fail_key(err, k.s, "nested maps are not allowed");
 			goto done;
 		}
 		if (v.kind == JN_V_ARRAY) {
 			if (v.n > JN_MAX_ARRAY) {
-				rc = fail_err(err, field, "array too long");
+				rc = fail_key(err, k.s, "array too long");
 				goto done;
 			}
 			for (j = 0; j < v.n; j++) {
-				if ((rc = scalar(&r, &e, &canon, err, field)) != 0)
+				if ((rc = scalar(&r, &e, &canon, err, k.s)) != 0)
 					goto done;
 				if (e.kind == JN_V_ARRAY || e.kind == JN_V_MAP) {
-					rc = fail_err(err, field, "nested arrays are not allowed");
+					rc = fail_key(err, k.s, "nested arrays are not allowed");
 					goto done;
 				}
 			}
@@ -651,7 +663,7 @@ jn_data_canon(const uint8_t *data, size_t len, jn_buf *out, int *canonp, jn_erri
 			if (c > 0)
 				canon = 0;
 			if (c == 0) {
-				rc = fail_err(err, field, "field given twice");
+				rc = fail_key(err, k.s, "field given twice");
 				goto done;
 			}
 		}
@@ -664,9 +676,7 @@ jn_data_canon(const uint8_t *data, size_t len, jn_buf *out, int *canonp, jn_erri
 		qsort(ents, n, sizeof *ents, entry_cmp);
 		for (i = 1; i < n; i++) {
 			if (entry_cmp(&ents[i - 1], &ents[i]) == 0) {
-				snprintf(field, sizeof field, "data.%.*s",
-				    (int)(ents[i].key.n > 40 ? 40 : ents[i].key.n), ents[i].key.p);
-				rc = fail_err(err, field, "field given twice");
+				rc = fail_key(err, ents[i].key, "field given twice");
 				goto done;
 			}
 		}
