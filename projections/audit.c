@@ -55,24 +55,36 @@ actor_of(pj_audit *a, jn_str actor, int *rc)
 	return &a->counts[idx];
 }
 
+/* Is the event in the selection, and how late was it recorded (days; -1
+ * when its recorded time cannot be read)? */
+static int
+selected(const pj_audit *a, const jn_event *ev, int32_t day, int64_t *late)
+{
+	int32_t rday;
+
+	if (ev->seq < a->from_seq || (a->fy && (day < a->from_day || day > a->to_day)))
+		return 0;
+	*late = pj_recorded_day(ev->recorded, &rday) == 0 ? (int64_t)rday - day : -1;
+	return 1;
+}
+
 static int
 on_any(void *ctx, const pj_ev *e)
 {
 	pj_audit *a = ctx;
 	const jn_event *ev = e->ev;
 	pj_actor *k;
-	int32_t rday;
+	int64_t late;
 	int rc;
 
-	if (ev->seq < a->from_seq || (a->fy && (e->day < a->from_day || e->day > a->to_day)))
+	if (!selected(a, ev, e->day, &late))
 		return 0;
 	if ((k = actor_of(a, ev->actor, &rc)) == NULL)
 		return rc;
 	k->events++;
-	if (pj_recorded_day(ev->recorded, &rday) == 0 && (int64_t)rday - e->day > a->late_days) {
+	if (late > a->late_days) {
 		k->backdated++;
-		if ((rc = push(&a->backdated, &a->nbackdated, &a->bcap, ev->seq)) != 0)
-			return rc;
+		a->nbackdated++;
 	}
 	if (ev->type_code == JN_T_EVENT_RETRACTED) {
 		jn_value v;
@@ -114,14 +126,38 @@ pj_audit_run(jn_env *env, uint64_t at_seq, pj_audit *a, pj_prov *prov)
 	return pj_replay(env, &o, h, a, prov);
 }
 
+int
+pj_audit_backdated(jn_txn *txn, const pj_audit *a, pj_backdated_fn fn, void *ctx)
+{
+	jn_iter *it;
+	jn_event ev;
+	int64_t late;
+	int32_t day;
+	int rc;
+
+	if (a->nbackdated == 0)
+		return 0;	/* nothing to find: no second pass */
+	if ((rc = jn_iter_seq(txn, a->from_seq, a->to_seq, &it)) != 0)
+		return rc;
+	while ((rc = jn_iter_next(it, &ev)) == 0) {
+		if (pj_date(ev.occurred, &day, NULL) != 0) {
+			rc = JN_ECORRUPT;	/* as in pj_replay() */
+			break;
+		}
+		if (selected(a, &ev, day, &late) && late > a->late_days && (rc = fn(ctx, &ev, late)) != 0)
+			break;
+	}
+	jn_iter_close(it);
+	return rc == JN_END ? 0 : rc;
+}
+
 void
 pj_audit_free(pj_audit *a)
 {
 	free(a->corrections);
-	free(a->backdated);
 	free(a->counts);
 	pj_names_free(a->actors);
-	a->corrections = a->backdated = NULL;
+	a->corrections = NULL;
 	a->counts = NULL;
 	a->actors = NULL;
 }

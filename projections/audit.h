@@ -25,11 +25,12 @@ typedef struct pj_audit {
 	int fy;			/* 0: any date */
 	int32_t from_day, to_day;
 	int late_days;		/* back-dated: recorded (JST day) - occurred > late_days */
-	/* Results: seqs of the retractions and of the back-dated events. */
+	/* Results: seqs of the retractions; the back-dated events are only
+	 * counted (a bulk import back-dates everything: millions), and
+	 * pj_audit_backdated() walks them again for the output. */
 	uint64_t *corrections;
 	size_t ncorrections, ccap;
-	uint64_t *backdated;
-	size_t nbackdated, bcap;
+	size_t nbackdated;
 	pj_names *actors;
 	pj_actor *counts;	/* indexed like actors */
 	size_t kcap;
@@ -39,6 +40,14 @@ typedef struct pj_audit {
  * 0 or an error code; release with pj_audit_free() whatever the result. */
 int pj_audit_run(jn_env *env, uint64_t at_seq, pj_audit *a, pj_prov *prov);
 void pj_audit_free(pj_audit *a);
+
+/* After pj_audit_run() (with a->to_seq set to the last seq it read): calls
+ * fn for each back-dated event of the selection, in seq order, with the
+ * days between occurred and recorded (Japan).  Reads txn, a snapshot that
+ * holds those seqs (the log only grows).  0, fn's nonzero value, or a
+ * journal error. */
+typedef int (*pj_backdated_fn)(void *ctx, const jn_event *ev, int64_t days);
+int pj_audit_backdated(jn_txn *txn, const pj_audit *a, pj_backdated_fn fn, void *ctx);
 
 /* The day (in Japan) of a recorded time "YYYY-MM-DDTHH:MM:SS.ffffffZ". */
 int pj_recorded_day(jn_str recorded, int32_t *dayp);

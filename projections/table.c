@@ -120,7 +120,18 @@ typedef struct item {
 	char align[MAXCOLS];
 	size_t first;		/* index of the header's first cell in doc->cells */
 	size_t ncells;		/* header included */
+	pj_rows_fn src;		/* rows given at rendering (pj_doc_rows) */
+	void *sctx;
 } item;
+
+/* Where rendered rows go: text measures the widths in a first pass. */
+typedef struct out {
+	pj_format fmt;
+	FILE *f;
+	int measure;
+	size_t w[MAXCOLS];
+	size_t row;		/* rows written (md: the header is row 0) */
+} out;
 
 struct pj_doc {
 	char *arena;		/* every string, NUL-terminated, one after another */
@@ -130,6 +141,11 @@ struct pj_doc {
 	item *items;
 	size_t nitems, icap;
 	int err;
+	/* While a row source runs: its table, its output, and where its row
+	 * starts in arena and cells (everything after is the pending row). */
+	const item *st;
+	out *sout;
+	size_t amark, cmark;
 };
 
 pj_doc *
@@ -283,10 +299,37 @@ pj_doc_table(pj_doc *doc, const char *title, const char *align, ...)
 	va_end(ap);
 }
 
+static void row_out(const pj_doc *doc, const item *t, const size_t *cells, out *o);
+
+/* Writes the pending row of a row source (padded) and forgets it. */
+static void
+stream_flush(pj_doc *doc)
+{
+	if (doc->ncells == doc->cmark)
+		return;
+	while (!doc->err && (doc->ncells - doc->cmark) % (size_t)doc->st->ncols) {
+		size_t off = store(doc, "%s", "");
+
+		if (off == SIZE_MAX || grow((void **)&doc->cells, &doc->ccap, doc->ncells + 1, sizeof(size_t)))
+			doc->err = ENOMEM;
+		else
+			doc->cells[doc->ncells++] = off;
+	}
+	if (!doc->err && doc->ncells - doc->cmark == (size_t)doc->st->ncols)
+		row_out(doc, doc->st, doc->cells + doc->cmark, doc->sout);
+	else if (!doc->err)
+		doc->err = EINVAL;	/* more cells than columns: a bug of the source */
+	doc->ncells = doc->cmark;
+	doc->alen = doc->amark;
+}
+
 void
 pj_doc_row(pj_doc *doc)
 {
-	close_row(doc);
+	if (doc->sout)
+		stream_flush(doc);
+	else
+		close_row(doc);
 }
 
 void
@@ -298,7 +341,26 @@ pj_doc_cell(pj_doc *doc, const char *fmt, ...)
 	va_start(ap, fmt);
 	off = vstore(doc, fmt, ap);
 	va_end(ap);
-	add_cell(doc, off);
+	if (doc->sout == NULL)
+		add_cell(doc, off);
+	else if (off != SIZE_MAX && grow((void **)&doc->cells, &doc->ccap, doc->ncells + 1, sizeof(size_t)) == 0)
+		doc->cells[doc->ncells++] = off;
+	else
+		doc->err = ENOMEM;
+}
+
+void
+pj_doc_rows(pj_doc *doc, pj_rows_fn fn, void *ctx)
+{
+	item *t;
+
+	close_row(doc);
+	if (doc->nitems == 0 || (t = &doc->items[doc->nitems - 1])->kind != IT_TABLE) {
+		doc->err = EINVAL;
+		return;
+	}
+	t->src = fn;
+	t->sctx = ctx;
 }
 
 void
@@ -349,24 +411,26 @@ pad(size_t n, FILE *f)
 		fputc(' ', f);
 }
 
+/* One row of table t (cells: offsets of its ncols cells) to o. */
 static void
-render_text(const pj_doc *doc, const item *t, FILE *f)
+row_out(const pj_doc *doc, const item *t, const size_t *cells, out *o)
 {
-	size_t w[MAXCOLS] = { 0 }, i, nrows = t->ncells / t->ncols;
+	FILE *f = o->f;
 	int c;
 
-	for (i = 0; i < nrows; i++)
+	if (o->measure) {
 		for (c = 0; c < t->ncols; c++) {
-			size_t cw = pj_strwidth(doc->arena + doc->cells[t->first + i * t->ncols + c]);
-			if (cw > w[c])
-				w[c] = cw;
+			size_t cw = pj_strwidth(doc->arena + cells[c]);
+			if (cw > o->w[c])
+				o->w[c] = cw;
 		}
-	if (t->text != SIZE_MAX)
-		fprintf(f, "%s\n", doc->arena + t->text);
-	for (i = 0; i < nrows; i++) {
+		return;
+	}
+	switch (o->fmt) {
+	case PJ_FMT_TEXT:
 		for (c = 0; c < t->ncols; c++) {
-			const char *s = doc->arena + doc->cells[t->first + i * t->ncols + c];
-			size_t gap = w[c] - pj_strwidth(s);
+			const char *s = doc->arena + cells[c];
+			size_t gap = o->w[c] - pj_strwidth(s);
 
 			if (c > 0)
 				fputs("  ", f);
@@ -377,57 +441,89 @@ render_text(const pj_doc *doc, const item *t, FILE *f)
 				pad(gap, f);
 		}
 		fputc('\n', f);
-	}
-	fputc('\n', f);
-}
-
-static void
-render_md(const pj_doc *doc, const item *t, FILE *f)
-{
-	size_t i, nrows = t->ncells / t->ncols;
-	int c;
-
-	if (t->text != SIZE_MAX)
-		fprintf(f, "**%s**\n\n", doc->arena + t->text);
-	for (i = 0; i < nrows; i++) {
+		break;
+	case PJ_FMT_MD:
 		fputc('|', f);
 		for (c = 0; c < t->ncols; c++) {
 			fputc(' ', f);
-			put_cell(doc->arena + doc->cells[t->first + i * t->ncols + c], PJ_FMT_MD, f);
+			put_cell(doc->arena + cells[c], PJ_FMT_MD, f);
 			fputs(" |", f);
 		}
 		fputc('\n', f);
-		if (i == 0) {
+		if (o->row == 0) {
 			fputc('|', f);
 			for (c = 0; c < t->ncols; c++)
 				fputs(t->align[c] == 'r' ? " ---: |" : " --- |", f);
 			fputc('\n', f);
 		}
-	}
-	fputc('\n', f);
-}
-
-static void
-render_sep(const pj_doc *doc, const item *t, pj_format fmt, FILE *f)
-{
-	size_t i, nrows = t->ncells / t->ncols;
-	int c;
-
-	for (i = 0; i < nrows; i++) {
+		break;
+	default:
 		for (c = 0; c < t->ncols; c++) {
 			if (c > 0)
-				fputc(fmt == PJ_FMT_CSV ? ',' : '\t', f);
-			put_cell(doc->arena + doc->cells[t->first + i * t->ncols + c], fmt, f);
+				fputc(o->fmt == PJ_FMT_CSV ? ',' : '\t', f);
+			put_cell(doc->arena + cells[c], o->fmt, f);
 		}
-		fputs(fmt == PJ_FMT_CSV ? "\r\n" : "\n", f);
+		fputs(o->fmt == PJ_FMT_CSV ? "\r\n" : "\n", f);
+		break;
 	}
+	o->row++;
+}
+
+/* The rows of t, stored then streamed, to o.  0 or an error. */
+static int
+rows_out(pj_doc *doc, const item *t, out *o)
+{
+	size_t i, nrows = t->ncells / t->ncols;
+	int rc;
+
+	for (i = 0; i < nrows; i++)
+		row_out(doc, t, doc->cells + t->first + i * t->ncols, o);
+	if (t->src == NULL)
+		return 0;
+	doc->st = t;
+	doc->sout = o;
+	doc->amark = doc->alen;
+	doc->cmark = doc->ncells;
+	rc = t->src(t->sctx, doc);
+	if (rc == 0)
+		stream_flush(doc);	/* the last row */
+	doc->sout = NULL;
+	doc->ncells = doc->cmark;
+	doc->alen = doc->amark;
+	return rc ? rc : doc->err;
+}
+
+static int
+render_table(pj_doc *doc, const item *t, pj_format fmt, FILE *f)
+{
+	out o;
+	int rc;
+
+	memset(&o, 0, sizeof o);
+	o.fmt = fmt;
+	o.f = f;
+	if (fmt == PJ_FMT_TEXT) {
+		o.measure = 1;
+		if ((rc = rows_out(doc, t, &o)) != 0)
+			return rc;
+		o.measure = 0;
+	}
+	if (t->text != SIZE_MAX && fmt == PJ_FMT_TEXT)
+		fprintf(f, "%s\n", doc->arena + t->text);
+	else if (t->text != SIZE_MAX && fmt == PJ_FMT_MD)
+		fprintf(f, "**%s**\n\n", doc->arena + t->text);
+	if ((rc = rows_out(doc, t, &o)) != 0)
+		return rc;
+	if (fmt == PJ_FMT_TEXT || fmt == PJ_FMT_MD)
+		fputc('\n', f);
+	return 0;
 }
 
 int
 pj_doc_render(pj_doc *doc, pj_format fmt, FILE *f)
 {
 	size_t i;
-	int tables = 0;
+	int tables = 0, rc;
 
 	close_row(doc);
 	if (doc->err)
@@ -442,22 +538,12 @@ pj_doc_render(pj_doc *doc, pj_format fmt, FILE *f)
 				fprintf(f, "%s\n\n", doc->arena + it->text);	/* blank: spacing only */
 			continue;
 		}
-		switch (fmt) {
-		case PJ_FMT_TEXT:
-			render_text(doc, it, f);
-			break;
-		case PJ_FMT_MD:
-			render_md(doc, it, f);
-			break;
-		case PJ_FMT_TSV:
-		case PJ_FMT_CSV:
-			if (tables++ > 0)
-				fputs(fmt == PJ_FMT_CSV ? "\r\n" : "\n", f);
-			render_sep(doc, it, fmt, f);
-			break;
-		default:
+		if (fmt != PJ_FMT_TEXT && fmt != PJ_FMT_MD && fmt != PJ_FMT_TSV && fmt != PJ_FMT_CSV)
 			return EINVAL;
-		}
+		if ((fmt == PJ_FMT_TSV || fmt == PJ_FMT_CSV) && tables++ > 0)
+			fputs(fmt == PJ_FMT_CSV ? "\r\n" : "\n", f);
+		if ((rc = render_table(doc, it, fmt, f)) != 0)
+			return rc;
 	}
 	if (fflush(f) != 0 || ferror(f))
 		return EIO;

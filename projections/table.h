@@ -57,11 +57,23 @@ void pj_doc_table(pj_doc *doc, const char *title, const char *align, ...);
 void pj_doc_row(pj_doc *doc);
 void pj_doc_cell(pj_doc *doc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * Rows that are not stored: fn adds them with pj_doc_row() and pj_doc_cell()
+ * while the table is rendered, and each row is written and forgotten, so a
+ * table of millions of rows costs one row of memory.  fn(ctx, doc) is called
+ * once per rendering, twice for text (the column widths come first): it must
+ * give the same rows each time.  Its nonzero return stops the rendering and
+ * is pj_doc_render()'s.  Sets the source of the current table, after its
+ * stored rows.
+ */
+typedef int (*pj_rows_fn)(void *ctx, pj_doc *doc);
+void pj_doc_rows(pj_doc *doc, pj_rows_fn fn, void *ctx);
+
 /* The provenance line: "computed from seq N, hash H" (or in Japanese). */
 void pj_doc_footer(pj_doc *doc, const pj_prov *prov, int ja);
 
 /* Writes doc to f in fmt (not PJ_FMT_JSON).  0, ENOMEM (an earlier
- * allocation failed), or EIO. */
+ * allocation failed), EIO, or the error of a row source. */
 int pj_doc_render(pj_doc *doc, pj_format fmt, FILE *f);
 
 /* Adds "at_seq" and "head_hash" to obj; prints obj compactly with a newline.

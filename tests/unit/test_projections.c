@@ -766,9 +766,33 @@ test_recorded_day(void **state)
 	assert_int_equal(pj_recorded_day(JN_STR("2026-03-31"), &d), JN_EINVALID);
 }
 
+static uint64_t late_seqs[4];
+static int64_t late_days[4];
+static size_t nlate;
+
+static int
+keep_late(void *ctx, const jn_event *ev, int64_t days)
+{
+	(void)ctx;
+	assert_true(nlate < 4);
+	late_seqs[nlate] = ev->seq;
+	late_days[nlate++] = days;
+	return 0;
+}
+
+static int
+refuse_late(void *ctx, const jn_event *ev, int64_t days)
+{
+	(void)ctx;
+	(void)ev;
+	(void)days;
+	return JN_EINVALID;
+}
+
 static void
 test_audit_counts(void **state)
 {
+	jn_txn *txn;
 	pj_audit a;
 	pj_prov p;
 	uint64_t hb;
@@ -788,6 +812,22 @@ test_audit_counts(void **state)
 	assert_int_equal(a.counts[0].corrections, 1);
 	assert_int_equal(a.counts[0].retracted, 1);
 	assert_int_equal(a.nbackdated, 3);	/* recorded now, occurred in 2025-2026 */
+	/* The list is read again from the log: the same three, in seq order. */
+	a.to_seq = p.seq;
+	assert_int_equal(jn_txn_begin(env, JN_TXN_RDONLY, &txn), 0);
+	nlate = 0;
+	assert_int_equal(pj_audit_backdated(txn, &a, keep_late, NULL), 0);
+	assert_int_equal(nlate, 3);
+	assert_int_equal(late_seqs[0], 1);
+	assert_int_equal(late_seqs[2], 3);
+	assert_true(late_days[0] > 30);
+	a.from_seq = 2;
+	nlate = 0;
+	assert_int_equal(pj_audit_backdated(txn, &a, keep_late, NULL), 0);
+	assert_int_equal(nlate, 2);
+	assert_int_equal(late_seqs[0], 2);
+	assert_int_equal(pj_audit_backdated(txn, &a, refuse_late, NULL), JN_EINVALID);
+	jn_txn_abort(txn);
 	pj_audit_free(&a);
 	/* FY2025 by occurred: the handbook only (the retraction is FY2026). */
 	memset(&a, 0, sizeof a);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,14 +62,10 @@ render(pj_doc *doc, pj_format fmt)
 	return buf;
 }
 
-static pj_doc *
-sample(void)
+/* The rows of the sample table, stored or streamed. */
+static void
+sample_cells(pj_doc *doc)
 {
-	pj_doc *doc = pj_doc_new();
-
-	assert_non_null(doc);
-	pj_doc_line(doc, "title");
-	pj_doc_table(doc, "t", "lr", "name", "n");
 	pj_doc_row(doc);
 	pj_doc_cell(doc, "小絹児童館");
 	pj_doc_cell(doc, "%d", 17);
@@ -77,6 +74,17 @@ sample(void)
 	pj_doc_cell(doc, "%d", 5);
 	pj_doc_row(doc);
 	pj_doc_cell(doc, "short");	/* the missing cell is padded */
+}
+
+static pj_doc *
+sample(void)
+{
+	pj_doc *doc = pj_doc_new();
+
+	assert_non_null(doc);
+	pj_doc_line(doc, "title");
+	pj_doc_table(doc, "t", "lr", "name", "n");
+	sample_cells(doc);
 	return doc;
 }
 
@@ -179,6 +187,71 @@ test_footer(void **state)
 	pj_doc_free(doc);
 }
 
+/* The rows of sample(), given by a source at rendering. */
+static int calls;
+
+static int
+sample_rows(void *ctx, pj_doc *doc)
+{
+	int *fail = ctx;
+
+	calls++;
+	sample_cells(doc);
+	if (*fail == 2) {
+		pj_doc_cell(doc, "one");
+		pj_doc_cell(doc, "too many");
+	}
+	return *fail == 1 ? EIO : 0;
+}
+
+static void
+test_streamed_rows(void **state)
+{
+	pj_format fmts[] = { PJ_FMT_TEXT, PJ_FMT_MD, PJ_FMT_TSV, PJ_FMT_CSV };
+	int fail = 0, i;
+	pj_doc *doc = pj_doc_new(), *ref = sample();
+	FILE *f;
+
+	pj_doc_line(doc, "title");
+	pj_doc_table(doc, "t", "lr", "name", "n");
+	pj_doc_rows(doc, sample_rows, &fail);
+	/* A stored table after it: cells go to the right table. */
+	pj_doc_table(doc, NULL, "l", "x");
+	pj_doc_table(ref, NULL, "l", "x");
+	for (i = 0; i < 4; i++) {
+		char *got, *want;
+
+		calls = 0;
+		got = render(doc, fmts[i]);
+		want = render(ref, fmts[i]);
+		assert_string_equal(got, want);
+		assert_int_equal(calls, fmts[i] == PJ_FMT_TEXT ? 2 : 1);	/* widths first */
+		free(got);
+		free(want);
+		/* Rendering again gives the same: the rows were not kept. */
+		got = render(doc, fmts[i]);
+		want = render(ref, fmts[i]);
+		assert_string_equal(got, want);
+		free(got);
+		free(want);
+	}
+	f = fopen("/dev/null", "w");
+	fail = 1;	/* the source's error is the rendering's */
+	assert_int_equal(pj_doc_render(doc, PJ_FMT_CSV, f), EIO);
+	fail = 2;	/* a row wider than the table */
+	assert_int_equal(pj_doc_render(doc, PJ_FMT_CSV, f), EINVAL);
+	fclose(f);
+	pj_doc_free(doc);
+	pj_doc_free(ref);
+	/* A source needs a table. */
+	doc = pj_doc_new();
+	pj_doc_rows(doc, sample_rows, &fail);
+	f = fopen("/dev/null", "w");
+	assert_int_equal(pj_doc_render(doc, PJ_FMT_TSV, f), EINVAL);
+	fclose(f);
+	pj_doc_free(doc);
+}
+
 int
 main(void)
 {
@@ -191,6 +264,7 @@ main(void)
 		cmocka_unit_test(test_format_parse),
 		cmocka_unit_test(test_cell_outside_table_is_an_error),
 		cmocka_unit_test(test_footer),
+		cmocka_unit_test(test_streamed_rows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,15 +28,13 @@ typedef struct shown {
 
 #define COPY(dst, s) snprintf(dst, sizeof dst, "%.*s", (int)(s).n, (s).p)
 
-static int
-show(jn_txn *txn, uint64_t seq, shown *s)
+/* Copies the fields of ev that the output shows. */
+static void
+show_ev(const jn_event *e, shown *s)
 {
-	jn_event ev;
+	jn_event ev = *e;
 	jn_value v;
-	int rc;
 
-	if ((rc = jn_get(txn, seq, &ev)) != 0)
-		return rc;
 	memset(s, 0, sizeof *s);
 	s->seq = ev.seq;
 	jn_uuid_format(ev.id, s->id);
@@ -51,6 +49,17 @@ show(jn_txn *txn, uint64_t seq, shown *s)
 		if (jn_data_get(ev.data, ev.data_len, "target", &v) == 0 && v.kind == JN_V_STR)
 			COPY(s->target, v.s);
 	}
+}
+
+static int
+show(jn_txn *txn, uint64_t seq, shown *s)
+{
+	jn_event ev;
+	int rc;
+
+	if ((rc = jn_get(txn, seq, &ev)) != 0)
+		return rc;
+	show_ev(&ev, s);
 	return 0;
 }
 
@@ -67,33 +76,98 @@ target_of(jn_txn *txn, const shown *r, shown *t)
 	return show(txn, ev.seq, t);
 }
 
-static int64_t
-late(const shown *s)
+/* A back-dated entry as JSON. */
+static json_t *
+backdated_json(const shown *s, int64_t days)
 {
-	int32_t r, o;
+	json_t *b = json_object();
+	int bad = b == NULL;
 
-	if (pj_recorded_day(jn_str_c(s->recorded), &r) || pj_date(jn_str_c(s->occurred), &o, NULL))
-		return 0;
-	return (int64_t)r - o;
+	bad |= json_object_set_new(b, "seq", json_integer((json_int_t)s->seq));
+	bad |= json_object_set_new(b, "id", json_string(s->id));
+	bad |= json_object_set_new(b, "type", json_string(s->type));
+	bad |= json_object_set_new(b, "stream", json_string(s->stream));
+	bad |= json_object_set_new(b, "occurred", json_string(s->occurred));
+	bad |= json_object_set_new(b, "recorded", json_string(s->recorded));
+	bad |= json_object_set_new(b, "days", json_integer(days));
+	bad |= json_object_set_new(b, "actor", json_string(s->actor));
+	if (bad) {
+		json_decref(b);
+		return NULL;
+	}
+	return b;
 }
 
+/* Writes one back-dated entry of the streamed JSON array. */
+typedef struct jstream {
+	FILE *f;
+	size_t n;
+} jstream;
+
 static int
-to_json(jn_txn *txn, const pj_audit *a, json_t *o)
+backdated_out(void *ctx, const jn_event *ev, int64_t days)
 {
-	json_t *corr = json_array(), *back = json_array(), *acts = json_array();
+	jstream *js = ctx;
+	shown s;
+	json_t *b;
+	int rc = 0;
+
+	show_ev(ev, &s);
+	if ((b = backdated_json(&s, days)) == NULL)
+		return ENOMEM;
+	if (js->n++ > 0)
+		fputc(',', js->f);
+	if (json_dumpf(b, js->f, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0 || ferror(js->f))
+		rc = EIO;
+	json_decref(b);
+	return rc;
+}
+
+/* Dumps obj without its closing brace (open) or its opening one. */
+static int
+dump_part(json_t *obj, int open, FILE *f)
+{
+	char *text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	size_t n;
+
+	if (text == NULL)
+		return ENOMEM;
+	n = strlen(text);
+	if (open)
+		fwrite(text, 1, n - 1, f);
+	else
+		fwrite(text + 1, 1, n - 1, f);
+	free(text);
+	return ferror(f) ? EIO : 0;
+}
+
+/*
+ * The JSON report, with the back-dated list streamed: everything before it
+ * and after it is built with jansson (small), the list is written entry by
+ * entry while the log is read again, so a list of millions costs no memory.
+ * The bytes are those of one jansson dump of the whole object.
+ */
+static int
+to_json(jn_txn *txn, const pj_audit *a, const pj_prov *prov, FILE *f)
+{
+	json_t *head = json_object(), *tail = json_object(), *corr = json_array(), *acts = json_array();
+	jstream js = { f, 0 };
 	shown s, t;
 	size_t i;
-	int rc = 0, bad = !corr || !back || !acts;
+	int rc = 0, bad = !head || !tail || !corr || !acts;
 
-	bad |= json_object_set_new(o, "fiscal_year", a->fy ? json_integer(a->fy) : json_null());
-	bad |= json_object_set_new(o, "from_seq", json_integer((json_int_t)a->from_seq));
-	bad |= json_object_set_new(o, "to_seq", json_integer((json_int_t)a->to_seq));
-	bad |= json_object_set_new(o, "late_days", json_integer(a->late_days));
+	bad |= json_object_set_new(head, "fiscal_year", a->fy ? json_integer(a->fy) : json_null());
+	bad |= json_object_set_new(head, "from_seq", json_integer((json_int_t)a->from_seq));
+	bad |= json_object_set_new(head, "to_seq", json_integer((json_int_t)a->to_seq));
+	bad |= json_object_set_new(head, "late_days", json_integer(a->late_days));
 	for (i = 0; i < a->ncorrections; i++) {
 		json_t *c = json_object(), *to = json_object();
 
-		if ((rc = show(txn, a->corrections[i], &s)) != 0 || (rc = target_of(txn, &s, &t)) != 0)
-			break;
+		if ((rc = show(txn, a->corrections[i], &s)) != 0 || (rc = target_of(txn, &s, &t)) != 0) {
+			json_decref(c);
+			json_decref(to);
+			goto done;
+		}
 		bad |= !c || !to;
 		bad |= json_object_set_new(c, "seq", json_integer((json_int_t)s.seq));
 		bad |= json_object_set_new(c, "recorded", json_string(s.recorded));
@@ -109,24 +183,8 @@ to_json(jn_txn *txn, const pj_audit *a, json_t *o)
 		bad |= json_object_set_new(c, "reason", json_string(s.reason));
 		bad |= json_array_append_new(corr, c);
 	}
-	for (i = 0; rc == 0 && i < a->nbackdated; i++) {
-		json_t *b = json_object();
-
-		if ((rc = show(txn, a->backdated[i], &s)) != 0)
-			break;
-		bad |= b == NULL;
-		bad |= json_object_set_new(b, "seq", json_integer((json_int_t)s.seq));
-		bad |= json_object_set_new(b, "id", json_string(s.id));
-		bad |= json_object_set_new(b, "type", json_string(s.type));
-		bad |= json_object_set_new(b, "stream", json_string(s.stream));
-		bad |= json_object_set_new(b, "occurred", json_string(s.occurred));
-		bad |= json_object_set_new(b, "recorded", json_string(s.recorded));
-		bad |= json_object_set_new(b, "days", json_integer(late(&s)));
-		bad |= json_object_set_new(b, "actor", json_string(s.actor));
-		bad |= json_array_append_new(back, b);
-	}
-	bad |= json_object_set_new(o, "corrections", corr);
-	bad |= json_object_set_new(o, "backdated", back);
+	bad |= json_object_set_new(head, "corrections", corr);
+	corr = NULL;
 	for (i = 0; i < pj_names_count(a->actors); i++) {
 		const pj_actor *k = &a->counts[i];
 		json_t *ko = json_object();
@@ -139,12 +197,67 @@ to_json(jn_txn *txn, const pj_audit *a, json_t *o)
 		bad |= json_object_set_new(ko, "retracted", json_integer((json_int_t)k->retracted));
 		bad |= json_array_append_new(acts, ko);
 	}
-	bad |= json_object_set_new(o, "actors", acts);
-	return rc ? rc : bad ? ENOMEM : 0;
+	bad |= json_object_set_new(tail, "actors", acts);
+	acts = NULL;
+	if (bad || pj_json_prov(tail, prov) != 0) {
+		rc = ENOMEM;
+		goto done;
+	}
+	if ((rc = dump_part(head, 1, f)) != 0)
+		goto done;
+	fputs(",\"backdated\":[", f);
+	if ((rc = pj_audit_backdated(txn, a, backdated_out, &js)) != 0)
+		goto done;
+	fputs("],", f);
+	if ((rc = dump_part(tail, 0, f)) != 0)
+		goto done;
+	fputc('\n', f);
+	if (fflush(f) != 0 || ferror(f))
+		rc = EIO;
+done:
+	json_decref(corr);
+	json_decref(acts);
+	json_decref(head);
+	json_decref(tail);
+	return rc;
+}
+
+/* The rows of the back-dated table, read again from the log. */
+typedef struct drows {
+	jn_txn *txn;
+	const pj_audit *a;
+	pj_doc *doc;
+} drows;
+
+static int
+backdated_row(void *ctx, const jn_event *ev, int64_t days)
+{
+	pj_doc *doc = ((drows *)ctx)->doc;
+	shown s;
+
+	show_ev(ev, &s);
+	pj_doc_row(doc);
+	pj_doc_cell(doc, "%llu", (unsigned long long)s.seq);
+	pj_doc_cell(doc, "%s", s.type);
+	pj_doc_cell(doc, "%s", s.stream);
+	pj_doc_cell(doc, "%s", s.occurred);
+	pj_doc_cell(doc, "%s", s.recorded);
+	pj_doc_cell(doc, "%s", s.actor);
+	pj_doc_cell(doc, "%lld", (long long)days);
+	return 0;
 }
 
 static int
-to_doc(jn_txn *txn, const pj_audit *a, const po_opts *o, pj_doc *doc)
+backdated_rows(void *ctx, pj_doc *doc)
+{
+	drows *d = ctx;
+
+	d->doc = doc;
+	return pj_audit_backdated(d->txn, d->a, backdated_row, d);
+}
+
+static int
+to_doc(jn_txn *txn, const pj_audit *a, const po_opts *o, pj_doc *doc, drows *rows)
 {
 	int flat = o->fmt == PJ_FMT_TSV || o->fmt == PJ_FMT_CSV, ja = o->ja, rc = 0;
 	char title[256];
@@ -187,18 +300,7 @@ to_doc(jn_txn *txn, const pj_audit *a, const po_opts *o, pj_doc *doc)
 	pj_doc_table(doc, flat ? NULL : title, "rlllllr", "seq", po_head(o, "type", "種類"),
 	    po_head(o, "stream", "ストリーム"), po_head(o, "occurred", "発生日"),
 	    po_head(o, "recorded", "記録日時"), po_head(o, "actor", "記録者"), po_head(o, "days", "日数"));
-	for (i = 0; i < a->nbackdated; i++) {
-		if ((rc = show(txn, a->backdated[i], &s)) != 0)
-			return rc;
-		pj_doc_row(doc);
-		pj_doc_cell(doc, "%llu", (unsigned long long)s.seq);
-		pj_doc_cell(doc, "%s", s.type);
-		pj_doc_cell(doc, "%s", s.stream);
-		pj_doc_cell(doc, "%s", s.occurred);
-		pj_doc_cell(doc, "%s", s.recorded);
-		pj_doc_cell(doc, "%s", s.actor);
-		pj_doc_cell(doc, "%lld", (long long)late(&s));
-	}
+	pj_doc_rows(doc, backdated_rows, rows);
 	pj_doc_table(doc, flat ? NULL : ja ? "記録者別" : "per actor", "lrrrr",
 	    po_head(o, "actor", "記録者"), po_head(o, "events", "記録数"),
 	    po_head(o, "corrections", "訂正"), po_head(o, "backdated", "遅延記録"),
@@ -282,7 +384,7 @@ main(int argc, char **argv)
 	pj_doc *doc = NULL;
 	jn_env *env = NULL;
 	jn_txn *txn = NULL;
-	json_t *obj = NULL;
+	drows rows;
 	uint64_t v;
 	int c, rc, ex, ranged = 0;
 
@@ -343,14 +445,13 @@ main(int argc, char **argv)
 		goto audit_free;
 	}
 	if (o.fmt == PJ_FMT_JSON) {
-		if ((obj = json_object()) == NULL || (rc = to_json(txn, &a, obj)) != 0) {
-			json_decref(obj);
-			ex = po_fail(&o, rc ? rc : ENOMEM);
-		} else
-			ex = po_json(obj, &prov);
+		if ((rc = to_json(txn, &a, &prov, stdout)) != 0)
+			ex = po_fail(&o, rc);
 		goto txn_abort;
 	}
-	if ((doc = pj_doc_new()) == NULL || (rc = to_doc(txn, &a, &o, doc)) != 0) {
+	rows.txn = txn;
+	rows.a = &a;
+	if ((doc = pj_doc_new()) == NULL || (rc = to_doc(txn, &a, &o, doc, &rows)) != 0) {
 		ex = po_fail(&o, rc ? rc : ENOMEM);
 		goto doc_free;
 	}
