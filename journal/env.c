@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <sodium.h>
 
 #include "internal.h"
@@ -174,6 +175,45 @@ env_try(jn_env *env, const char *path, unsigned mflags, int create)
 	return rc;
 }
 
+/*
+ * A journal appears whole or not at all: it is built in a fresh directory
+ * beside path and renamed into place, so that a process opening path while
+ * `init` runs finds either no journal or a complete one, never a data file
+ * without its databases.  rename(2) replaces an empty directory, so an
+ * operator may create the directory first.
+ */
+static int
+create_journal(const char *path, unsigned mflags)
+{
+	char tmp[PATH_MAX], f[PATH_MAX + 16];
+	size_t n = strlen(path);
+	jn_env env;
+	int rc;
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	if (snprintf(tmp, sizeof tmp, "%.*s.init-%ld", (int)n, path, (long)getpid()) >= (int)sizeof tmp)
+		return ENAMETOOLONG;
+	if (mkdir(tmp, 0700) != 0)
+		return errno;
+	memset(&env, 0, sizeof env);
+	rc = env_try(&env, tmp, mflags, 1);
+	if (rc == 0) {
+		rc = open_dbs(&env, 1);
+		mdb_env_close(env.mdb);
+	}
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = errno == EEXIST ? ENOTEMPTY : errno;
+	if (rc != 0) {
+		snprintf(f, sizeof f, "%s/data.mdb", tmp);
+		unlink(f);
+		snprintf(f, sizeof f, "%s/lock.mdb", tmp);
+		unlink(f);
+		rmdir(tmp);
+	}
+	return rc;
+}
+
 int
 jn_env_open(const char *path, unsigned flags, jn_env **envp)
 {
@@ -191,10 +231,15 @@ jn_env_open(const char *path, unsigned flags, jn_env **envp)
 	if (create) {
 		if (flags & JN_RDONLY)
 			return EINVAL;
-		if (mkdir(path, 0700) != 0 && errno != EEXIST)
-			return errno;
 		if (stat(file, &st) == 0)
 			return JN_EEXIST;
+		rc = create_journal(path, mflags | (flags & JN_NOSYNC ? MDB_NOSYNC : 0));
+		/* Another init may have won the race. */
+		if (rc == ENOTEMPTY && stat(file, &st) == 0)
+			return JN_EEXIST;
+		if (rc != 0)
+			return rc;
+		create = 0;
 	} else if (stat(file, &st) != 0) {
 		return errno == ENOENT ? JN_ENOTFOUND : errno;
 	} else if (st.st_size == 0) {
