@@ -110,7 +110,8 @@ $(CLIA): $(CLI_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
--include $(JOURNAL_OBJ:.o=.d) $(PROJ_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+# Header dependencies of every object built so far (tools, tests, bench too).
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 # The whole suite: unit and end-to-end tests on the normal build, then again
 # under ASan+UBSan, then the library tests under valgrind.  Ends with the
