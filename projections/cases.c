@@ -844,54 +844,81 @@ pj_why_text(const pj_why *w, int flag, int32_t since, int ja, char *buf, size_t 
 		    w->days, w->rule, ds, tail);
 }
 
-json_t *
-pj_why_json(const pj_why *w)
+void
+pj_why_jw(pj_jw *w, const char *key, const pj_why *why)
 {
-	json_t *o = json_object(), *dates = json_object();
 	int i;
 
-	if (o == NULL || dates == NULL)
-		goto fail;
+	pj_jw_object(w, key);
+	pj_jw_str(w, "rule", why->rule);
+	if (why->days < 0)
+		pj_jw_null(w, "days");
+	else
+		pj_jw_int(w, "days", why->days);
+	pj_jw_object(w, "dates");
 	for (i = 0; i < 2; i++)
-		if (w->what[i] && json_object_set_new(dates, w->what[i], pj_json_date(w->date[i])))
-			goto fail;
-	if (json_object_set_new(o, "rule", json_string(w->rule)) ||
-	    json_object_set_new(o, "days", w->days < 0 ? json_null() : json_integer(w->days)) ||
-	    json_object_set_new(o, "dates", dates))
-		goto fail_o;
-	return o;
-fail:
-	json_decref(dates);
-fail_o:
-	json_decref(o);
-	return NULL;
+		if (why->what[i])
+			pj_jw_date(w, why->what[i], why->date[i]);
+	pj_jw_end(w);
+	pj_jw_end(w);
 }
 
 static const pj_model *sort_model;	/* qsort has no context argument in C11 */
 
+/* A sort key: the id's first 8 bytes as a big-endian number, so most
+ * comparisons are one integer compare in a compact array, not two memcmp()
+ * of case records scattered over the table. */
+typedef struct case_key {
+	uint64_t hi;
+	uint32_t i;
+} case_key;
+
 static int
 cmp_case(const void *a, const void *b)
 {
-	return memcmp(sort_model->cases[*(const uint32_t *)a].id,
-	    sort_model->cases[*(const uint32_t *)b].id, JN_ID_LEN);
-}
+	const case_key *p = a, *q = b;
 
-void
-pj_sort_cases(const pj_model *m, uint32_t *idx, size_t n)
-{
-	sort_model = m;
-	qsort(idx, n, sizeof *idx, cmp_case);
+	if (p->hi != q->hi)
+		return p->hi < q->hi ? -1 : 1;
+	return memcmp(sort_model->cases[p->i].id, sort_model->cases[q->i].id, JN_ID_LEN);
 }
 
 int
-pj_open_cases(const pj_model *m, const pj_rules *r, uint32_t **idxp, pj_status **stp, size_t *np)
+pj_sort_cases(const pj_model *m, uint32_t *idx, size_t n)
+{
+	case_key *k;
+	size_t i;
+	int j;
+
+	if (n < 2)
+		return 0;
+	if ((k = malloc(n * sizeof *k)) == NULL)
+		return ENOMEM;
+	for (i = 0; i < n; i++) {
+		const uint8_t *id = m->cases[idx[i]].id;
+
+		k[i].i = idx[i];
+		k[i].hi = 0;
+		for (j = 0; j < 8; j++)
+			k[i].hi = k[i].hi << 8 | id[j];
+	}
+	sort_model = m;
+	qsort(k, n, sizeof *k, cmp_case);
+	for (i = 0; i < n; i++)
+		idx[i] = k[i].i;
+	free(k);
+	return 0;
+}
+
+int
+pj_open_cases(const pj_model *m, const pj_rules *r, uint32_t **idxp, size_t *np)
 {
 	uint32_t *idx = NULL, i;
-	pj_status *st = NULL, s;
+	pj_status s;
 	size_t n = 0;
+	int rc;
 
 	*idxp = NULL;
-	*stp = NULL;
 	*np = 0;
 	if (m->ncases == 0)
 		return 0;
@@ -902,15 +929,11 @@ pj_open_cases(const pj_model *m, const pj_rules *r, uint32_t **idxp, pj_status *
 		if (s.open)
 			idx[n++] = i;
 	}
-	pj_sort_cases(m, idx, n);
-	if (n && (st = malloc(n * sizeof *st)) == NULL) {
+	if ((rc = pj_sort_cases(m, idx, n)) != 0) {
 		free(idx);
-		return ENOMEM;
+		return rc;
 	}
-	for (i = 0; i < n; i++)
-		pj_case_status(m, &m->cases[idx[i]], r, &st[i]);
 	*idxp = idx;
-	*stp = st;
 	*np = n;
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include "names.h"
 #include "replay.h"
 #include "table.h"
+#include "jsonw.h"
 
 /* An order key: "latest" compares occurred (stamp), then seq. */
 typedef struct pj_when {
@@ -176,16 +177,18 @@ typedef struct pj_why {
 void pj_case_why(const pj_model *m, const pj_case *c, const pj_rules *r, int flag, pj_why *w);
 /* One readable line explaining w, in Japanese when ja. */
 void pj_why_text(const pj_why *w, int flag, int32_t since, int ja, char *buf, size_t size);
-/* The why object of the JSON outputs. */
-json_t *pj_why_json(const pj_why *w);
+/* Writes the why object of the JSON outputs (key as pj_jw_object()'s). */
+void pj_why_jw(pj_jw *w, const char *key, const pj_why *why);
 
-/* Sorts case indexes by case id (uuid byte order = its text order). */
-void pj_sort_cases(const pj_model *m, uint32_t *idx, size_t n);
+/* Sorts case indexes by case id (uuid byte order = its text order).
+ * 0 or ENOMEM. */
+int pj_sort_cases(const pj_model *m, uint32_t *idx, size_t n);
 
-
-/* The open cases at the model's date, sorted by id, with their status:
- * malloc'd arrays the caller frees (NULL when n is 0).  0 or ENOMEM. */
-int pj_open_cases(const pj_model *m, const pj_rules *r, uint32_t **idxp, pj_status **stp, size_t *np);
+/* The open cases at the model's date, sorted by id: a malloc'd array of
+ * indexes into m->cases the caller frees (NULL when n is 0); their status
+ * is pj_case_status()'s, worked out again where it is written, so nothing
+ * per case is held but the index.  0 or ENOMEM. */
+int pj_open_cases(const pj_model *m, const pj_rules *r, uint32_t **idxp, size_t *np);
 
 /* The staff active at the model's date, sorted by code. 0 or ENOMEM. */
 int pj_active_staff(const pj_model *m, uint32_t **idxp, size_t *np);

@@ -121,6 +121,19 @@ po_json(json_t *obj, const pj_prov *prov)
 }
 
 int
+po_jw_end(pj_jw *w, const pj_prov *prov)
+{
+	int rc;
+
+	pj_jw_prov(w, prov);
+	pj_jw_end(w);
+	if ((rc = pj_jw_finish(w)) == 0)
+		return EX_OK;
+	cli_error("cannot write the output: %s", strerror(rc));
+	return rc == EIO ? EX_IO : EX_INTERNAL;	/* EINVAL: unbalanced, a bug */
+}
+
+int
 po_rules(const char *path, pj_rules *r)
 {
 	jn_errinfo err;
@@ -154,7 +167,7 @@ po_cases_run(const po_opts *o, const char *rules_path, po_cases *r)
 		return po_fail(o, rc);
 	r->m.evict_days = r->rules.infant_days;
 	if ((rc = pj_model_replay(&r->m, r->env, o->at_seq, &r->prov)) != 0 ||
-	    (rc = pj_open_cases(&r->m, &r->rules, &r->idx, &r->st, &r->n)) != 0)
+	    (rc = pj_open_cases(&r->m, &r->rules, &r->idx, &r->n)) != 0)
 		return po_fail(o, rc);
 	return EX_OK;
 }
@@ -163,7 +176,6 @@ void
 po_cases_free(po_cases *r)
 {
 	free(r->idx);
-	free(r->st);
 	pj_model_free(&r->m);
 	jn_env_close(r->env);
 	memset(r, 0, sizeof *r);

@@ -13,6 +13,7 @@
 #include "replay.h"
 #include "table.h"
 #include "cases.h"
+#include "jsonw.h"
 
 /* Option codes of the long-only common options (beyond any char). */
 enum { PO_AT_SEQ = 0x100, PO_AS_OF, PO_FORMAT, PO_LANG, PO_HELP, PO_FIRST_FREE };
@@ -61,6 +62,9 @@ const char *po_head(const po_opts *o, const char *key, const char *ja);
 int po_render(const po_opts *o, pj_doc *doc);
 /* Adds the provenance keys to obj, prints it and frees it; exit code. */
 int po_json(json_t *obj, const pj_prov *prov);
+/* Ends the document of w (begun with pj_jw_object(w, NULL)): the
+ * provenance keys, the closing brace, the newline; exit code. */
+int po_jw_end(pj_jw *w, const pj_prov *prov);
 
 /* Loads the rules: defaults, then path when not NULL.  Returns an exit
  * code after printing an error: EX_INPUT for a bad line (naming file:line),
@@ -68,14 +72,13 @@ int po_json(json_t *obj, const pj_prov *prov);
 int po_rules(const char *path, pj_rules *r);
 
 /* A run of the case model: the journal, the model as of o->as_of, the
- * rules, and the open cases with their status (sorted by id). */
+ * rules, and the open cases (indexes into m.cases, sorted by id). */
 typedef struct po_cases {
 	jn_env *env;
 	pj_model m;
 	pj_rules rules;
 	pj_prov prov;
 	uint32_t *idx;
-	pj_status *st;
 	size_t n;
 } po_cases;
 

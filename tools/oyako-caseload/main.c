@@ -14,181 +14,247 @@ static const char usage_text[] =
 
 enum { OPT_COORD = PO_FIRST_FREE, OPT_RULES };
 
-typedef struct load {
-	const pj_model *m;
-	const po_opts *o;
-	const uint32_t *idx;	/* open cases, by id */
-	const pj_status *st;
-	size_t n;
-} load;
-
-/* Counts of one coordinator's list (coord -1: the unassigned). */
+/* Counts of one list. */
 typedef struct tally {
 	size_t cases, pregnant, infant, flagged;
 } tally;
 
-static tally
-count(const load *l, int64_t coord)
-{
-	tally t = { 0, 0, 0, 0 };
-	size_t i;
+/*
+ * The lists to write: one per coordinator shown (in code order), then the
+ * unassigned when shown.  The open cases are grouped by list once, a
+ * stable counting sort of their indexes (so by id within a list); a case's
+ * status is worked out again where its row is written, so nothing per case
+ * is held but its index.
+ */
+typedef struct load {
+	const pj_model *m;
+	const pj_rules *rules;
+	const po_opts *o;
+	const uint32_t *staff;	/* the coordinators shown, by code */
+	size_t nstaff;
+	int unassigned;		/* the unassigned list is shown (last) */
+	size_t nlists;
+	uint32_t *idx;		/* case indexes, grouped by list */
+	size_t *start;		/* list g: idx[start[g] .. start[g + 1]) */
+	tally *t;		/* per list */
+} load;
 
-	for (i = 0; i < l->n; i++) {
-		if (l->st[i].coord != coord)
-			continue;
-		t.cases++;
-		if (l->st[i].infant)
-			t.infant++;
-		else
-			t.pregnant++;
-		t.flagged += l->st[i].flags != 0;
-	}
-	return t;
-}
+/* A row source's context: one list, or all of them (tsv, csv). */
+typedef struct part {
+	const load *l;
+	size_t first, last;	/* lists first .. last - 1 */
+} part;
 
-static json_t *
-case_json(const load *l, size_t i)
-{
-	const pj_case *c = &l->m->cases[l->idx[i]];
-	const pj_status *st = &l->st[i];
-	json_t *o = json_object(), *flags = json_array(), *next;
-	char id[37];
-	int f, bad = !o || !flags;
-
-	jn_uuid_format(c->id, id);
-	bad |= json_object_set_new(o, "case", json_string(id));
-	bad |= json_object_set_new(o, "district", json_string(pj_names_str(l->m->names, st->district)));
-	bad |= json_object_set_new(o, "stage", json_string(st->infant ? "infant" : "pregnant"));
-	bad |= json_object_set_new(o, "due_date", pj_json_date(c->due));
-	bad |= json_object_set_new(o, "birth_date", pj_json_date(st->infant ? c->birth : PJ_NODAY));
-	bad |= json_object_set_new(o, "last_contact", pj_json_date(c->last_contact));
-	if (st->next_what) {
-		next = json_object();
-		bad |= next == NULL;
-		bad |= json_object_set_new(next, "what", json_string(jn_type_name((jn_type)st->next_what)));
-		bad |= json_object_set_new(next, "by", pj_json_date(st->next_by));
-	} else
-		next = json_null();
-	bad |= json_object_set_new(o, "next", next);
-	for (f = 0; f < PJ_F_COUNT; f++)
-		if (st->flags & (1u << f))
-			bad |= json_array_append_new(flags, json_string(pj_flag_name(f)));
-	bad |= json_object_set_new(o, "flags", flags);
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
-
-static json_t *
-cases_json(const load *l, int64_t coord)
-{
-	json_t *a = json_array();
-	size_t i;
-
-	for (i = 0; a && i < l->n; i++)
-		if (l->st[i].coord == coord && json_array_append_new(a, case_json(l, i)) != 0) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
-}
-
-static json_t *
-tally_json(const char *code, tally t)
-{
-	json_t *o = json_object();
-
-	if (o == NULL ||
-	    json_object_set_new(o, "coordinator", code ? json_string(code) : json_null()) ||
-	    json_object_set_new(o, "cases", json_integer((json_int_t)t.cases)) ||
-	    json_object_set_new(o, "pregnant", json_integer((json_int_t)t.pregnant)) ||
-	    json_object_set_new(o, "infant", json_integer((json_int_t)t.infant)) ||
-	    json_object_set_new(o, "flagged", json_integer((json_int_t)t.flagged))) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
-
-static json_t *
-to_json(const load *l, const uint32_t *staff, size_t nstaff, int unassigned)
-{
-	json_t *o = json_object(), *coords = json_array(), *sum = json_array();
-	size_t i;
-	int bad = !o || !coords || !sum;
-
-	bad |= json_object_set_new(o, "as_of", pj_json_date(l->m->as_of));
-	for (i = 0; i < nstaff; i++) {
-		const pj_staff *s = &l->m->staff[staff[i]];
-		const char *code = pj_names_str(l->m->names, s->code);
-		json_t *co = json_object();
-
-		bad |= co == NULL;
-		bad |= json_object_set_new(co, "coordinator", json_string(code));
-		bad |= json_object_set_new(co, "room", s->room == PJ_NONE ? json_null() :
-		    json_string(pj_names_str(l->m->names, s->room)));
-		bad |= json_object_set_new(co, "cases", cases_json(l, staff[i]));
-		bad |= json_array_append_new(coords, co);
-		bad |= json_array_append_new(sum, tally_json(code, count(l, staff[i])));
-	}
-	bad |= json_object_set_new(o, "coordinators", coords);
-	bad |= json_object_set_new(o, "unassigned", unassigned ? cases_json(l, -1) : json_array());
-	if (unassigned)
-		bad |= json_array_append_new(sum, tally_json(NULL, count(l, -1)));
-	bad |= json_object_set_new(o, "summary", sum);
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
-
-/* The rows of one list; with tsv/csv every row carries its coordinator. */
 static void
-rows(const load *l, pj_doc *doc, int64_t coord, const char *code, const char *room)
+load_free(load *l)
 {
+	free(l->idx);
+	free(l->start);
+	free(l->t);
+}
+
+/* Groups the open cases (sorted by id) by list and counts them. */
+static int
+group(load *l, const uint32_t *open, size_t n)
+{
+	const pj_model *m = l->m;
+	int64_t *list_of = NULL;	/* staff index -> list, -1: not shown */
+	uint32_t *g = NULL;		/* case's list, UINT32_MAX: not shown */
+	size_t i, *fill = NULL;
+	pj_status st;
+	int rc = ENOMEM;
+
+	l->nlists = l->nstaff + (l->unassigned ? 1 : 0);
+	if ((list_of = malloc((m->nstaff ? m->nstaff : 1) * sizeof *list_of)) == NULL ||
+	    (g = malloc((n ? n : 1) * sizeof *g)) == NULL ||
+	    (fill = malloc((l->nlists ? l->nlists : 1) * sizeof *fill)) == NULL ||
+	    (l->start = calloc(l->nlists + 1, sizeof *l->start)) == NULL ||
+	    (l->t = calloc(l->nlists ? l->nlists : 1, sizeof *l->t)) == NULL ||
+	    (l->idx = malloc((n ? n : 1) * sizeof *l->idx)) == NULL)
+		goto done;
+	for (i = 0; i < m->nstaff; i++)
+		list_of[i] = -1;
+	for (i = 0; i < l->nstaff; i++)
+		list_of[l->staff[i]] = (int64_t)i;
+	for (i = 0; i < n; i++) {
+		int64_t k;
+		tally *t;
+
+		pj_case_status(m, &m->cases[open[i]], l->rules, &st);
+		k = st.coord >= 0 ? list_of[st.coord] : l->unassigned ? (int64_t)l->nstaff : -1;
+		if (k < 0) {
+			g[i] = UINT32_MAX;
+			continue;
+		}
+		g[i] = (uint32_t)k;
+		t = &l->t[k];
+		t->cases++;
+		if (st.infant)
+			t->infant++;
+		else
+			t->pregnant++;
+		t->flagged += st.flags != 0;
+	}
+	for (i = 0; i < l->nlists; i++)
+		l->start[i + 1] = l->start[i] + l->t[i].cases;
+	for (i = 0; i < l->nlists; i++)
+		fill[i] = l->start[i];
+	for (i = 0; i < n; i++)
+		if (g[i] != UINT32_MAX)
+			l->idx[fill[g[i]]++] = open[i];
+	rc = 0;
+done:
+	free(list_of);
+	free(g);
+	free(fill);
+	return rc;
+}
+
+static const char *
+name(const load *l, uint32_t i)
+{
+	return i == PJ_NONE ? NULL : pj_names_str(l->m->names, i);
+}
+
+static void
+case_json(const load *l, pj_jw *w, uint32_t ci)
+{
+	const pj_case *c = &l->m->cases[ci];
+	pj_status st;
+	char id[37];
+	int f;
+
+	pj_case_status(l->m, c, l->rules, &st);
+	jn_uuid_format(c->id, id);
+	pj_jw_object(w, NULL);
+	pj_jw_str(w, "case", id);
+	pj_jw_str(w, "district", pj_names_str(l->m->names, st.district));
+	pj_jw_str(w, "stage", st.infant ? "infant" : "pregnant");
+	pj_jw_date(w, "due_date", c->due);
+	pj_jw_date(w, "birth_date", st.infant ? c->birth : PJ_NODAY);
+	pj_jw_date(w, "last_contact", c->last_contact);
+	if (st.next_what) {
+		pj_jw_object(w, "next");
+		pj_jw_str(w, "what", jn_type_name((jn_type)st.next_what));
+		pj_jw_date(w, "by", st.next_by);
+		pj_jw_end(w);
+	} else
+		pj_jw_null(w, "next");
+	pj_jw_array(w, "flags");
+	for (f = 0; f < PJ_F_COUNT; f++)
+		if (st.flags & (1u << f))
+			pj_jw_str(w, NULL, pj_flag_name(f));
+	pj_jw_end(w);
+	pj_jw_end(w);
+}
+
+/* The cases of list k as a JSON array (empty when k is past the lists). */
+static void
+cases_json(const load *l, pj_jw *w, const char *key, size_t k)
+{
+	size_t i;
+
+	pj_jw_array(w, key);
+	for (i = k < l->nlists ? l->start[k] : 0; k < l->nlists && i < l->start[k + 1]; i++)
+		case_json(l, w, l->idx[i]);
+	pj_jw_end(w);
+}
+
+static void
+tally_json(pj_jw *w, const char *code, const tally *t)
+{
+	pj_jw_object(w, NULL);
+	pj_jw_str(w, "coordinator", code);
+	pj_jw_int(w, "cases", (int64_t)t->cases);
+	pj_jw_int(w, "pregnant", (int64_t)t->pregnant);
+	pj_jw_int(w, "infant", (int64_t)t->infant);
+	pj_jw_int(w, "flagged", (int64_t)t->flagged);
+	pj_jw_end(w);
+}
+
+/* Writes the document as it goes, one case at a time. */
+static int
+to_json(const load *l, const pj_prov *prov)
+{
+	pj_jw w;
+	size_t i;
+
+	pj_jw_init(&w, stdout);
+	pj_jw_object(&w, NULL);
+	pj_jw_date(&w, "as_of", l->m->as_of);
+	pj_jw_array(&w, "coordinators");
+	for (i = 0; i < l->nstaff; i++) {
+		const pj_staff *s = &l->m->staff[l->staff[i]];
+
+		pj_jw_object(&w, NULL);
+		pj_jw_str(&w, "coordinator", name(l, s->code));
+		pj_jw_str(&w, "room", name(l, s->room));
+		cases_json(l, &w, "cases", i);
+		pj_jw_end(&w);
+	}
+	pj_jw_end(&w);
+	/* Not shown (--coordinator): an empty list, past the lists. */
+	cases_json(l, &w, "unassigned", l->unassigned ? l->nstaff : l->nlists);
+	pj_jw_array(&w, "summary");
+	for (i = 0; i < l->nlists; i++)
+		tally_json(&w, i < l->nstaff ? name(l, l->m->staff[l->staff[i]].code) : NULL, &l->t[i]);
+	pj_jw_end(&w);
+	return po_jw_end(&w, prov);
+}
+
+/* The rows of the lists of a part; with tsv/csv every row carries its
+ * coordinator and room. */
+static int
+rows(void *ctx, pj_doc *doc)
+{
+	const part *p = ctx;
+	const load *l = p->l;
 	const po_opts *o = l->o;
 	int flat = o->fmt == PJ_FMT_TSV || o->fmt == PJ_FMT_CSV;
 	char id[37], d[11];
-	size_t i;
+	size_t k, i;
 	int f;
 
-	for (i = 0; i < l->n; i++) {
-		const pj_case *c = &l->m->cases[l->idx[i]];
-		const pj_status *st = &l->st[i];
-		char flags[256] = "";
+	for (k = p->first; k < p->last; k++) {
+		const pj_staff *s = k < l->nstaff ? &l->m->staff[l->staff[k]] : NULL;
+		const char *code = s ? name(l, s->code) : NULL;
+		const char *room = s ? name(l, s->room) : NULL;
 
-		if (st->coord != coord)
-			continue;
-		pj_doc_row(doc);
-		if (flat) {
-			pj_doc_cell(doc, "%s", code ? code : "");
-			pj_doc_cell(doc, "%s", room ? room : "");
-		}
-		jn_uuid_format(c->id, id);
-		pj_doc_cell(doc, "%s", id);
-		pj_doc_cell(doc, "%s", pj_names_str(l->m->names, st->district));
-		pj_doc_cell(doc, "%s", st->infant ? (o->ja && !flat ? "乳児" : "infant") :
-		    (o->ja && !flat ? "妊娠中" : "pregnant"));
-		jn_date_format(c->due, d);
-		pj_doc_cell(doc, "%s", c->due == PJ_NODAY ? "" : d);
-		jn_date_format(c->birth, d);
-		pj_doc_cell(doc, "%s", st->infant ? d : "");
-		jn_date_format(c->last_contact, d);
-		pj_doc_cell(doc, "%s", c->last_contact == PJ_NODAY ? "" : d);
-		jn_date_format(st->next_by, d);
-		pj_doc_cell(doc, "%s", st->next_what ? jn_type_name((jn_type)st->next_what) : "");
-		pj_doc_cell(doc, "%s", st->next_what ? d : "");
-		for (f = 0; f < PJ_F_COUNT; f++)
-			if (st->flags & (1u << f)) {
-				if (flags[0])
-					strcat(flags, ",");
-				strcat(flags, pj_flag_name(f));
+		for (i = l->start[k]; i < l->start[k + 1]; i++) {
+			const pj_case *c = &l->m->cases[l->idx[i]];
+			char flags[256] = "";
+			pj_status st;
+
+			pj_case_status(l->m, c, l->rules, &st);
+			pj_doc_row(doc);
+			if (flat) {
+				pj_doc_cell(doc, "%s", code ? code : "");
+				pj_doc_cell(doc, "%s", room ? room : "");
 			}
-		pj_doc_cell(doc, "%s", flags);
+			jn_uuid_format(c->id, id);
+			pj_doc_cell(doc, "%s", id);
+			pj_doc_cell(doc, "%s", pj_names_str(l->m->names, st.district));
+			pj_doc_cell(doc, "%s", st.infant ? (o->ja && !flat ? "乳児" : "infant") :
+			    (o->ja && !flat ? "妊娠中" : "pregnant"));
+			jn_date_format(c->due, d);
+			pj_doc_cell(doc, "%s", c->due == PJ_NODAY ? "" : d);
+			jn_date_format(c->birth, d);
+			pj_doc_cell(doc, "%s", st.infant ? d : "");
+			jn_date_format(c->last_contact, d);
+			pj_doc_cell(doc, "%s", c->last_contact == PJ_NODAY ? "" : d);
+			jn_date_format(st.next_by, d);
+			pj_doc_cell(doc, "%s", st.next_what ? jn_type_name((jn_type)st.next_what) : "");
+			pj_doc_cell(doc, "%s", st.next_what ? d : "");
+			for (f = 0; f < PJ_F_COUNT; f++)
+				if (st.flags & (1u << f)) {
+					if (flags[0])
+						strcat(flags, ",");
+					strcat(flags, pj_flag_name(f));
+				}
+			pj_doc_cell(doc, "%s", flags);
+		}
 	}
+	return 0;
 }
 
 static void
@@ -203,46 +269,42 @@ table(const load *l, pj_doc *doc, const char *title)
 	    po_head(o, "by", "期限"), po_head(o, "flags", "フラグ"));
 }
 
+/* The document, its rows given by parts (nlists of them, or one for
+ * tsv/csv) when it is rendered. */
 static void
-to_doc(const load *l, const uint32_t *staff, size_t nstaff, int unassigned, pj_doc *doc)
+to_doc(const load *l, part *parts, pj_doc *doc)
 {
 	const po_opts *o = l->o;
 	char title[256], asof[11];
 	size_t i;
-	tally t;
 
 	jn_date_format(l->m->as_of, asof);
 	if (o->fmt == PJ_FMT_TSV || o->fmt == PJ_FMT_CSV) {
 		pj_doc_table(doc, NULL, "lllllllllll", "coordinator", "room", "case", "district",
 		    "stage", "due_date", "birth_date", "last_contact", "next", "by", "flags");
-		for (i = 0; i < nstaff; i++) {
-			const pj_staff *s = &l->m->staff[staff[i]];
-			rows(l, doc, staff[i], pj_names_str(l->m->names, s->code),
-			    s->room == PJ_NONE ? NULL : pj_names_str(l->m->names, s->room));
-		}
-		if (unassigned)
-			rows(l, doc, -1, NULL, NULL);
+		parts[0] = (part){ l, 0, l->nlists };
+		pj_doc_rows(doc, rows, &parts[0]);
 		return;
 	}
 	pj_doc_line(doc, o->ja ? "%s 時点のケース担当" : "caseload as of %s", asof);
 	pj_doc_line(doc, "%s", "");
-	for (i = 0; i < nstaff + (unassigned ? 1 : 0); i++) {
-		int64_t coord = i < nstaff ? (int64_t)staff[i] : -1;
-		const pj_staff *s = coord >= 0 ? &l->m->staff[coord] : NULL;
-		const char *code = s ? pj_names_str(l->m->names, s->code) : (o->ja ? "未割当" : "unassigned");
-		const char *room = s && s->room != PJ_NONE ? pj_names_str(l->m->names, s->room) : "-";
+	for (i = 0; i < l->nlists; i++) {
+		const pj_staff *s = i < l->nstaff ? &l->m->staff[l->staff[i]] : NULL;
+		const char *code = s ? name(l, s->code) : (o->ja ? "未割当" : "unassigned");
+		const char *room = s && s->room != PJ_NONE ? name(l, s->room) : "-";
+		const tally *t = &l->t[i];
 
-		t = count(l, coord);
 		if (!s)
 			snprintf(title, sizeof title, o->ja ? "%s: %zu件（妊娠中 %zu・乳児 %zu・フラグあり %zu）" :
 			    "%s: %zu cases (%zu pregnant, %zu infant, %zu flagged)",
-			    code, t.cases, t.pregnant, t.infant, t.flagged);
+			    code, t->cases, t->pregnant, t->infant, t->flagged);
 		else
 			snprintf(title, sizeof title, o->ja ? "%s（%s）: %zu件（妊娠中 %zu・乳児 %zu・フラグあり %zu）" :
 			    "%s (%s): %zu cases (%zu pregnant, %zu infant, %zu flagged)",
-			    code, room, t.cases, t.pregnant, t.infant, t.flagged);
+			    code, room, t->cases, t->pregnant, t->infant, t->flagged);
 		table(l, doc, title);
-		rows(l, doc, coord, NULL, NULL);
+		parts[i] = (part){ l, i, i + 1 };
+		pj_doc_rows(doc, rows, &parts[i]);
 	}
 }
 
@@ -260,6 +322,7 @@ main(int argc, char **argv)
 	po_opts o;
 	po_cases r;
 	pj_doc *doc = NULL;
+	part *parts = NULL;
 	uint32_t *staff = NULL;
 	size_t nstaff = 0, i;
 	load l;
@@ -300,19 +363,37 @@ main(int argc, char **argv)
 		staff[0] = staff[i];
 		nstaff = 1;
 	}
-	l = (load){ &r.m, &o, r.idx, r.st, r.n };
+	memset(&l, 0, sizeof l);
+	l.m = &r.m;
+	l.rules = &r.rules;
+	l.o = &o;
+	l.staff = staff;
+	l.nstaff = nstaff;
+	l.unassigned = only == NULL;
+	if ((rc = group(&l, r.idx, r.n)) != 0) {
+		ex = po_fail(&o, rc);
+		goto load_free;
+	}
+	/* The grouped copy is what is written: the sorted one can go. */
+	free(r.idx);
+	r.idx = NULL;
 	if (o.fmt == PJ_FMT_JSON) {
-		ex = po_json(to_json(&l, staff, nstaff, only == NULL), &r.prov);
-		goto cases_free;
+		ex = to_json(&l, &r.prov);
+		goto load_free;
 	}
-	if ((doc = pj_doc_new()) == NULL) {
+	if ((doc = pj_doc_new()) == NULL ||
+	    (parts = malloc((l.nlists ? l.nlists : 1) * sizeof *parts)) == NULL) {
 		ex = po_fail(&o, ENOMEM);
-		goto cases_free;
+		goto doc_free;
 	}
-	to_doc(&l, staff, nstaff, only == NULL, doc);
+	to_doc(&l, parts, doc);
 	pj_doc_footer(doc, &r.prov, o.ja);
 	ex = po_render(&o, doc);
+doc_free:
+	free(parts);
 	pj_doc_free(doc);
+load_free:
+	load_free(&l);
 cases_free:
 	free(staff);
 	po_cases_free(&r);

@@ -17,11 +17,16 @@ static const char usage_text[] =
 
 enum { OPT_FLAG = PO_FIRST_FREE, OPT_RULES };
 
+/* The flags are written case by case (sorted by id), each case's in flag
+ * order; a case's status is worked out again where it is written, so
+ * nothing per case is held but its index. */
 typedef struct risk {
 	const pj_model *m;
 	const pj_rules *rules;
 	const po_opts *o;
 	int only;		/* a flag, or -1 for all */
+	const uint32_t *idx;	/* the open cases, by id */
+	size_t n;
 } risk;
 
 static const char *
@@ -30,80 +35,109 @@ coord_code(const pj_model *m, const pj_status *st)
 	return st->coord < 0 ? NULL : pj_names_str(m->names, m->staff[st->coord].code);
 }
 
-static json_t *
-to_json(const risk *k, const uint32_t *idx, const pj_status *st, size_t n)
+/* The flags of case i to write, as a bit set; its status in *st. */
+static unsigned
+flags_of(const risk *k, size_t i, pj_status *st)
 {
-	json_t *o = json_object(), *flags = json_array();
-	char id[37];
-	size_t i;
-	int f, bad = !o || !flags;
-
-	bad |= json_object_set_new(o, "as_of", pj_json_date(k->m->as_of));
-	for (i = 0; i < n; i++) {
-		const pj_case *c = &k->m->cases[idx[i]];
-		const char *cc = coord_code(k->m, &st[i]);
-
-		jn_uuid_format(c->id, id);
-		for (f = 0; f < PJ_F_COUNT; f++) {
-			json_t *fo;
-			pj_why w;
-
-			if (!(st[i].flags & (1u << f)) || (k->only >= 0 && f != k->only))
-				continue;
-			pj_case_why(k->m, c, k->rules, f, &w);
-			bad |= (fo = json_object()) == NULL;
-			bad |= json_object_set_new(fo, "case", json_string(id));
-			bad |= json_object_set_new(fo, "flag", json_string(pj_flag_name(f)));
-			bad |= json_object_set_new(fo, "since", pj_json_date(st[i].since[f]));
-			bad |= json_object_set_new(fo, "coordinator", cc ? json_string(cc) : json_null());
-			bad |= json_object_set_new(fo, "why", pj_why_json(&w));
-			bad |= json_array_append_new(flags, fo);
-		}
-	}
-	bad |= json_object_set_new(o, "flags", flags);
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	pj_case_status(k->m, &k->m->cases[k->idx[i]], k->rules, st);
+	return k->only < 0 ? st->flags : st->flags & (1u << k->only);
 }
 
-static void
-to_doc(const risk *k, const uint32_t *idx, const pj_status *st, size_t n, pj_doc *doc)
+static int
+to_json(const risk *k, const pj_prov *prov)
 {
-	const po_opts *o = k->o;
-	char id[37], asof[11], since[11], why[512];
-	size_t i, count = 0;
+	pj_jw w;
+	char id[37];
+	size_t i;
 	int f;
 
-	jn_date_format(k->m->as_of, asof);
-	pj_doc_table(doc, NULL, "lllll", po_head(o, "case", "ケース"), po_head(o, "flag", "フラグ"),
-	    po_head(o, "since", "開始日"), po_head(o, "coordinator", "コーディネーター"),
-	    po_head(o, "why", "理由"));
-	for (i = 0; i < n; i++) {
-		const pj_case *c = &k->m->cases[idx[i]];
-		const char *cc = coord_code(k->m, &st[i]);
+	pj_jw_init(&w, stdout);
+	pj_jw_object(&w, NULL);
+	pj_jw_date(&w, "as_of", k->m->as_of);
+	pj_jw_array(&w, "flags");
+	for (i = 0; i < k->n; i++) {
+		const pj_case *c = &k->m->cases[k->idx[i]];
+		pj_status st;
+		unsigned flags = flags_of(k, i, &st);
 
+		if (flags == 0)
+			continue;
+		jn_uuid_format(c->id, id);
+		for (f = 0; f < PJ_F_COUNT; f++) {
+			pj_why why;
+
+			if (!(flags & (1u << f)))
+				continue;
+			pj_case_why(k->m, c, k->rules, f, &why);
+			pj_jw_object(&w, NULL);
+			pj_jw_str(&w, "case", id);
+			pj_jw_str(&w, "flag", pj_flag_name(f));
+			pj_jw_date(&w, "since", st.since[f]);
+			pj_jw_str(&w, "coordinator", coord_code(k->m, &st));
+			pj_why_jw(&w, "why", &why);
+			pj_jw_end(&w);
+		}
+	}
+	pj_jw_end(&w);
+	return po_jw_end(&w, prov);
+}
+
+/* The table's rows, written as the table is rendered. */
+static int
+rows(void *ctx, pj_doc *doc)
+{
+	const risk *k = ctx;
+	char id[37], since[11], why[512];
+	size_t i;
+	int f;
+
+	for (i = 0; i < k->n; i++) {
+		const pj_case *c = &k->m->cases[k->idx[i]];
+		pj_status st;
+		unsigned flags = flags_of(k, i, &st);
+		const char *cc = coord_code(k->m, &st);
+
+		if (flags == 0)
+			continue;
 		jn_uuid_format(c->id, id);
 		for (f = 0; f < PJ_F_COUNT; f++) {
 			pj_why w;
 
-			if (!(st[i].flags & (1u << f)) || (k->only >= 0 && f != k->only))
+			if (!(flags & (1u << f)))
 				continue;
 			pj_case_why(k->m, c, k->rules, f, &w);
-			pj_why_text(&w, f, st[i].since[f], o->ja, why, sizeof why);
-			jn_date_format(st[i].since[f], since);
+			pj_why_text(&w, f, st.since[f], k->o->ja, why, sizeof why);
+			jn_date_format(st.since[f], since);
 			pj_doc_row(doc);
 			pj_doc_cell(doc, "%s", id);
 			pj_doc_cell(doc, "%s", pj_flag_name(f));
 			pj_doc_cell(doc, "%s", since);
 			pj_doc_cell(doc, "%s", cc ? cc : "-");
 			pj_doc_cell(doc, "%s", why);
-			count++;
 		}
 	}
+	return 0;
+}
+
+static void
+to_doc(const risk *k, pj_doc *doc)
+{
+	const po_opts *o = k->o;
+	char asof[11];
+	size_t i, count = 0;
+	pj_status st;
+
+	jn_date_format(k->m->as_of, asof);
+	pj_doc_table(doc, NULL, "lllll", po_head(o, "case", "ケース"), po_head(o, "flag", "フラグ"),
+	    po_head(o, "since", "開始日"), po_head(o, "coordinator", "コーディネーター"),
+	    po_head(o, "why", "理由"));
+	pj_doc_rows(doc, rows, (void *)k);
 	if (o->fmt == PJ_FMT_TSV || o->fmt == PJ_FMT_CSV)
 		return;
+	/* The count line follows the table but is made before it is
+	 * rendered: count the rows now. */
+	for (i = 0; i < k->n; i++)
+		count += (size_t)__builtin_popcount(flags_of(k, i, &st));
 	if (o->ja)
 		pj_doc_line(doc, "%s 時点のリスクフラグ: %zu件", asof, count);
 	else
@@ -124,9 +158,6 @@ main(int argc, char **argv)
 	po_opts o;
 	po_cases r;
 	pj_doc *doc = NULL;
-	const uint32_t *idx;
-	const pj_status *st;
-	size_t n;
 	risk k;
 	int c, rc, ex;
 
@@ -152,21 +183,20 @@ main(int argc, char **argv)
 		return ex;
 	if ((ex = po_cases_run(&o, rules_path, &r)) != EX_OK)
 		goto cases_free;
-	idx = r.idx;
-	st = r.st;
-	n = r.n;
 	k.m = &r.m;
 	k.rules = &r.rules;
 	k.o = &o;
+	k.idx = r.idx;
+	k.n = r.n;
 	if (o.fmt == PJ_FMT_JSON) {
-		ex = po_json(to_json(&k, idx, st, n), &r.prov);
+		ex = to_json(&k, &r.prov);
 		goto cases_free;
 	}
 	if ((doc = pj_doc_new()) == NULL) {
 		ex = po_fail(&o, ENOMEM);
 		goto cases_free;
 	}
-	to_doc(&k, idx, st, n, doc);
+	to_doc(&k, doc);
 	pj_doc_footer(doc, &r.prov, o.ja);
 	ex = po_render(&o, doc);
 	pj_doc_free(doc);
