@@ -49,9 +49,9 @@ pj_wcwidth(uint32_t cp)
 	};
 	size_t lo = 0, hi = sizeof wide / sizeof wide[0];
 
-	if (cp == 0)
-		return 0;
-	if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0))
+	if (cp < 0x7F)
+		return cp >= 0x20;	/* ASCII, most of every table: no search */
+	if (cp < 0xA0)
 		return 0;
 	if ((cp >= 0x0300 && cp <= 0x036F) || cp == 0x200B || cp == 0x3099 || cp == 0x309A ||
 	    (cp >= 0xFE00 && cp <= 0xFE0F))
@@ -183,22 +183,38 @@ grow(void **p, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
-/* Stores a formatted string; SIZE_MAX on failure (doc->err set). */
+/* Stores a formatted string; SIZE_MAX on failure (doc->err set).  "%s",
+ * most cells, is a copy; others format once into the room left and again
+ * only when it was short. */
 static size_t
 vstore(pj_doc *doc, const char *fmt, va_list ap)
 {
 	va_list aq;
-	size_t off = doc->alen;
+	size_t off = doc->alen, room = doc->acap - doc->alen;
 	int n;
 
+	if (fmt[0] == '%' && fmt[1] == 's' && fmt[2] == '\0') {
+		const char *s = va_arg(ap, const char *);
+		size_t len = strlen(s);
+
+		if (grow((void **)&doc->arena, &doc->acap, doc->alen + len + 1, 1)) {
+			doc->err = ENOMEM;
+			return SIZE_MAX;
+		}
+		memcpy(doc->arena + off, s, len + 1);
+		doc->alen += len + 1;
+		return off;
+	}
 	va_copy(aq, ap);
-	n = vsnprintf(NULL, 0, fmt, aq);
+	n = vsnprintf(room ? doc->arena + off : NULL, room, fmt, aq);
 	va_end(aq);
-	if (n < 0 || grow((void **)&doc->arena, &doc->acap, doc->alen + (size_t)n + 1, 1)) {
+	if (n < 0 || ((size_t)n >= room &&
+	    grow((void **)&doc->arena, &doc->acap, doc->alen + (size_t)n + 1, 1))) {
 		doc->err = ENOMEM;
 		return SIZE_MAX;
 	}
-	vsnprintf(doc->arena + off, (size_t)n + 1, fmt, ap);
+	if ((size_t)n >= room)
+		vsnprintf(doc->arena + off, (size_t)n + 1, fmt, ap);
 	doc->alen += (size_t)n + 1;
 	return off;
 }
@@ -375,10 +391,13 @@ pj_doc_footer(pj_doc *doc, const pj_prov *prov, int ja)
 		pj_doc_line(doc, "computed from seq %llu, hash %s", (unsigned long long)prov->seq, hex);
 }
 
-/* Writes s with the characters a format cannot carry replaced or escaped. */
+/* Writes s with the characters a format cannot carry replaced or escaped;
+ * the runs between them go out whole. */
 static void
 put_cell(const char *s, pj_format fmt, FILE *f)
 {
+	const char *special = fmt == PJ_FMT_MD ? "\t\n\r|\\" : "\t\n\r";
+
 	if (fmt == PJ_FMT_CSV) {
 		if (strpbrk(s, ",\"\r\n") == NULL) {
 			fputs(s, f);
@@ -393,22 +412,31 @@ put_cell(const char *s, pj_format fmt, FILE *f)
 		fputc('"', f);
 		return;
 	}
-	for (; *s; s++) {
-		if (*s == '\t' || *s == '\n' || *s == '\r')
+	for (;;) {
+		size_t n = strcspn(s, special);
+
+		fwrite(s, 1, n, f);
+		s += n;
+		if (*s == '\0')
+			return;
+		if (*s == '\t' || *s == '\n' || *s == '\r') {
 			fputc(' ', f);	/* tsv, text and md rows are one line */
-		else if (fmt == PJ_FMT_MD && (*s == '|' || *s == '\\')) {
-			fputc('\\', f);
+		} else {
+			fputc('\\', f);	/* md: | and \ */
 			fputc(*s, f);
-		} else
-			fputc(*s, f);
+		}
+		s++;
 	}
 }
 
 static void
 pad(size_t n, FILE *f)
 {
-	while (n-- > 0)
-		fputc(' ', f);
+	static const char spaces[] = "                                                                ";
+
+	for (; n > sizeof spaces - 1; n -= sizeof spaces - 1)
+		fwrite(spaces, 1, sizeof spaces - 1, f);
+	fwrite(spaces, 1, n, f);
 }
 
 /* One row of table t (cells: offsets of its ncols cells) to o. */

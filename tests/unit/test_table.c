@@ -252,6 +252,36 @@ test_streamed_rows(void **state)
 	pj_doc_free(doc);
 }
 
+/* Wide columns pad past any fixed run of spaces; formatted cells longer
+ * than the room left in the arena come out whole; md escapes a backslash. */
+static void
+test_long_cells_and_padding(void **state)
+{
+	pj_doc *doc = pj_doc_new();
+	char longs[301], want[1024], *s;
+
+	(void)state;
+	memset(longs, 'x', 300);
+	longs[300] = '\0';
+	assert_non_null(doc);
+	pj_doc_table(doc, NULL, "ll", "a", "b");
+	pj_doc_row(doc);
+	pj_doc_cell(doc, "%s-%d", longs, 7);
+	pj_doc_cell(doc, "%s", "1");
+	pj_doc_row(doc);
+	pj_doc_cell(doc, "%s", "y\\z");
+	pj_doc_cell(doc, "%d", 2);
+	s = render(doc, PJ_FMT_TEXT);
+	snprintf(want, sizeof want, "%-302s  b\n%s-7  1\n%-302s  2\n\n", "a", longs, "y\\z");
+	assert_string_equal(s, want);
+	free(s);
+	s = render(doc, PJ_FMT_MD);
+	snprintf(want, sizeof want, "| a | b |\n| --- | --- |\n| %s-7 | 1 |\n| y\\\\z | 2 |\n\n", longs);
+	assert_string_equal(s, want);
+	free(s);
+	pj_doc_free(doc);
+}
+
 int
 main(void)
 {
@@ -265,6 +295,7 @@ main(void)
 		cmocka_unit_test(test_cell_outside_table_is_an_error),
 		cmocka_unit_test(test_footer),
 		cmocka_unit_test(test_streamed_rows),
+		cmocka_unit_test(test_long_cells_and_padding),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
