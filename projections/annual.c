@@ -65,7 +65,7 @@ on_room(void *ctx, const pj_ev *e)
 	pj_annual *a = ctx;
 	const jn_event *ev = e->ev;
 	int opened = ev->type_code == JN_T_ROOM_OPENED, rc;
-	pj_when n = { e->stamp, ev->seq, e->day };
+	pj_when n = { e->stamp, ev->seq };
 	pj_room *r;
 	jn_str s;
 

@@ -7,6 +7,9 @@
 
 #include "cases.h"
 
+/* The size cases.h promises: a field added must be worth its cache misses. */
+_Static_assert(sizeof(pj_case) == 112, "pj_case grew: see cases.h");
+
 int
 pj_when_after(const pj_when *a, const pj_when *b)
 {
@@ -22,7 +25,6 @@ when_of(const pj_ev *e, pj_when *w)
 {
 	w->stamp = e->stamp;
 	w->seq = e->ev->seq;
-	w->day = e->day;
 }
 
 /* Keeps the later of *w and the event e: the "latest" of the rules. */
@@ -373,7 +375,7 @@ on_handbook(void *ctx, const pj_ev *e)
 		return rc;
 	/* At most one handbook.issued is live; should two be, the latest
 	 * gives the fields. */
-	if (c->exists && !pj_when_after(&(pj_when){ e->stamp, ev->seq, e->day }, &c->handbook))
+	if (c->exists && !pj_when_after(&(pj_when){ e->stamp, ev->seq }, &c->handbook))
 		return 0;
 	c->exists = 1;
 	when_of(e, &c->handbook);
@@ -395,6 +397,7 @@ on_handbook(void *ctx, const pj_ev *e)
 		if (pj_when_after(&n, &c->support)) {
 			c->support = n;
 			c->support_src = JN_T_HANDBOOK_ISSUED;
+			c->support_day = e->day;
 		}
 	}
 	contact(c, e);
@@ -460,8 +463,10 @@ on_support(void *ctx, const pj_ev *e)
 	} else {
 		pj_when old = c->support;
 		when_keep(&c->support, e);
-		if (c->support.seq != old.seq)
+		if (c->support.seq != old.seq) {
 			c->support_src = JN_T_SUPPORT_FLAGGED;
+			c->support_day = e->day;
+		}
 	}
 	return 0;
 }
@@ -722,7 +727,7 @@ pj_case_status(const pj_model *m, const pj_case *c, const pj_rules *r, pj_status
 #define FLAG(f, day) do { st->flags |= 1u << (f); st->since[f] = (day); } while (0)
 	support = c->support.seq != 0 && !pj_when_after(&c->cleared, &c->support);
 	if (support)
-		FLAG(PJ_F_SUPPORT_NEEDED, c->support.day);
+		FLAG(PJ_F_SUPPORT_NEEDED, c->support_day);
 	if (!c->shared && (int64_t)d - c->issued >= r->not_shared_days)
 		FLAG(PJ_F_NOT_SHARED, c->issued + r->not_shared_days);
 	if (!st->infant && c->due != PJ_NODAY) {
@@ -766,7 +771,7 @@ pj_case_why(const pj_model *m, const pj_case *c, const pj_rules *r, int flag, pj
 	case PJ_F_SUPPORT_NEEDED:
 		w->rule = "support-needed";
 		w->what[0] = jn_type_name((jn_type)c->support_src);
-		w->date[0] = c->support.day;
+		w->date[0] = c->support_day;
 		break;
 	case PJ_F_NOT_SHARED:
 		w->rule = "not_shared_days";
@@ -804,7 +809,7 @@ pj_case_why(const pj_model *m, const pj_case *c, const pj_rules *r, int flag, pj
 		w->what[0] = "last_contact";
 		w->date[0] = c->last_contact;
 		w->what[1] = "support-needed";
-		w->date[1] = c->support.day;
+		w->date[1] = c->support_day;
 		break;
 	case PJ_F_NO_COORDINATOR:
 	default:

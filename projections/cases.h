@@ -22,7 +22,6 @@
 typedef struct pj_when {
 	int64_t stamp;
 	uint64_t seq;		/* 0: never happened */
-	int32_t day;
 } pj_when;
 
 /* 1 when a is later than b (a happened, b may not have). */
@@ -30,25 +29,28 @@ int pj_when_after(const pj_when *a, const pj_when *b);
 
 #define PJ_NONE UINT32_MAX
 
+/* 112 bytes (152 with a day in each pj_when and a byte per flag): the
+ * table holds every open case and a replay looks one up per event. */
 typedef struct pj_case {
 	uint8_t id[JN_ID_LEN];
-	uint8_t exists;		/* a live handbook.issued was seen */
-	uint8_t closed;
-	uint8_t interview;	/* interview.8month seen */
-	uint8_t happybaby;
-	uint8_t checkup;	/* checkup.attended seen */
-	uint8_t shared;		/* listed by a handbook meeting */
-	uint8_t born;
-	uint8_t support_src;	/* 0, or JN_T_HANDBOOK_ISSUED / JN_T_SUPPORT_FLAGGED */
-	uint32_t district;	/* from handbook.issued (names index) */
-	uint32_t tr_district;	/* the latest case.transferred, PJ_NONE: none */
-	int32_t issued, due, birth, last_contact;
-	uint16_t children;
-	uint8_t keep;		/* a handbook.issued of it was retracted: never evicted */
 	pj_when transfer;	/* the latest case.transferred */
 	pj_when support;	/* the latest support source */
 	pj_when cleared;	/* the latest support.cleared */
 	pj_when handbook;	/* the live handbook.issued */
+	uint32_t district;	/* from handbook.issued (names index) */
+	uint32_t tr_district;	/* the latest case.transferred, PJ_NONE: none */
+	int32_t issued, due, birth, last_contact;
+	int32_t support_day;	/* the day of support */
+	uint16_t children;
+	uint8_t support_src;	/* 0, or JN_T_HANDBOOK_ISSUED / JN_T_SUPPORT_FLAGGED */
+	unsigned exists : 1;	/* a live handbook.issued was seen */
+	unsigned closed : 1;
+	unsigned interview : 1;	/* interview.8month seen */
+	unsigned happybaby : 1;
+	unsigned checkup : 1;	/* checkup.attended seen */
+	unsigned shared : 1;	/* listed by a handbook meeting */
+	unsigned born : 1;
+	unsigned keep : 1;	/* a handbook.issued of it was retracted: never evicted */
 } pj_case;
 
 typedef struct pj_staff {
