@@ -259,7 +259,8 @@ madd(const msum *m, sum128 *s, uint8_t tag, const void *a, size_t an, const void
 
 	buf[0] = tag;
 	memcpy(buf + 1, a, an);
-	memcpy(buf + 1 + an, b, bn);
+	if (bn)	/* b may be NULL then */
+		memcpy(buf + 1 + an, b, bn);
 	crypto_shorthash_siphashx24(h, buf, 1 + an + bn, m->key);
 	memcpy(&lo, h, 8);
 	memcpy(&hi, h + 8, 8);
