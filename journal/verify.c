@@ -46,6 +46,34 @@ entries(jn_txn *txn, MDB_dbi dbi)
 	return mdb_stat(txn->mdb, dbi, &st) == 0 ? st.ms_entries : 0;
 }
 
+/* One event of the log walk: its key is the seq `want`, the value decodes,
+ * says that seq, and its hash chains from prev (which it then replaces). */
+static int
+check_event(jn_verify_report *rep, uint64_t want, const MDB_val *k, const MDB_val *v,
+    uint8_t prev[JN_HASH_LEN], jn_event *ev)
+{
+	uint8_t h[JN_HASH_LEN];
+	uint64_t seq;
+
+	if (k->mv_size != 8)
+		return bad(rep, want, "events", "a key that is not a seq");
+	seq = jn_get_u64(k->mv_data);
+	if (seq != want)
+		return bad(rep, want, "seq", "event %llu is missing (the next stored is %llu)",
+		    (unsigned long long)want, (unsigned long long)seq);
+	if (jn_decode_stored(v->mv_data, v->mv_size, ev) != 0)
+		return bad(rep, seq, "event", "stored bytes do not decode as an event");
+	if (ev->seq != seq)
+		return bad(rep, seq, "seq", "stored under seq %llu but says seq %llu",
+		    (unsigned long long)seq, (unsigned long long)ev->seq);
+	jn_hash_stored(v->mv_data, v->mv_size, prev, h);
+	if (memcmp(h, ev->hash, JN_HASH_LEN) != 0)
+		return bad(rep, seq, "hash", "hash does not match the event's content "
+		    "(the event or an earlier one was changed)");
+	memcpy(prev, h, JN_HASH_LEN);
+	return 0;
+}
+
 /* Pass 1: the log itself and the id index. */
 static int
 check_log(jn_txn *txn, jn_verify_report *rep, uint64_t *nretract,
@@ -53,7 +81,7 @@ check_log(jn_txn *txn, jn_verify_report *rep, uint64_t *nretract,
 {
 	MDB_cursor *cur;
 	MDB_val k, v, ik, iv;
-	uint8_t prev[JN_HASH_LEN] = { 0 }, h[JN_HASH_LEN];
+	uint8_t prev[JN_HASH_LEN] = { 0 };
 	uint64_t want = 1, seq, total = entries(txn, txn->env->events);
 	jn_release rel = { 0, 0, 0 };
 	jn_event ev;
@@ -63,32 +91,9 @@ check_log(jn_txn *txn, jn_verify_report *rep, uint64_t *nretract,
 		return jn_mdb_rc(NULL, rc);
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), want++) {
-		if (k.mv_size != 8) {
-			rc = bad(rep, want, "events", "a key that is not a seq");
+		if ((rc = check_event(rep, want, &k, &v, prev, &ev)) != 0)
 			break;
-		}
-		seq = jn_get_u64(k.mv_data);
-		if (seq != want) {
-			rc = bad(rep, want, "seq", "event %llu is missing (the next stored is %llu)",
-			    (unsigned long long)want, (unsigned long long)seq);
-			break;
-		}
-		if ((rc = jn_decode_stored(v.mv_data, v.mv_size, &ev)) != 0) {
-			rc = bad(rep, seq, "event", "stored bytes do not decode as an event");
-			break;
-		}
-		if (ev.seq != seq) {
-			rc = bad(rep, seq, "seq", "stored under seq %llu but says seq %llu",
-			    (unsigned long long)seq, (unsigned long long)ev.seq);
-			break;
-		}
-		jn_hash_stored(v.mv_data, v.mv_size, prev, h);
-		if (memcmp(h, ev.hash, JN_HASH_LEN) != 0) {
-			rc = bad(rep, seq, "hash", "hash does not match the event's content "
-			    "(the event or an earlier one was changed)");
-			break;
-		}
-		memcpy(prev, h, JN_HASH_LEN);
+		seq = want;
 		ik.mv_size = JN_ID_LEN, ik.mv_data = ev.id;
 		if (mdb_get(txn->mdb, txn->env->ids, &ik, &iv) != 0 || iv.mv_size != 8 ||
 		    jn_get_u64(iv.mv_data) != seq) {
@@ -282,7 +287,7 @@ fast_log(jn_txn *txn, jn_verify_report *rep, msum *m, uint64_t *nretract,
 {
 	MDB_cursor *cur;
 	MDB_val k, v;
-	uint8_t prev[JN_HASH_LEN] = { 0 }, h[JN_HASH_LEN], sv[12], seqb[8];
+	uint8_t prev[JN_HASH_LEN] = { 0 }, sv[12], seqb[8];
 	uint64_t want = 1, seq, total = entries(txn, txn->env->events), *ret = NULL;
 	size_t nret = 0, ri = 0;
 	jn_release rel = { 0, 0, 0 };
@@ -297,32 +302,9 @@ fast_log(jn_txn *txn, jn_verify_report *rep, msum *m, uint64_t *nretract,
 	}
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), want++) {
-		if (k.mv_size != 8) {
-			rc = bad(rep, want, "events", "a key that is not a seq");
+		if ((rc = check_event(rep, want, &k, &v, prev, &ev)) != 0)
 			break;
-		}
-		seq = jn_get_u64(k.mv_data);
-		if (seq != want) {
-			rc = bad(rep, want, "seq", "event %llu is missing (the next stored is %llu)",
-			    (unsigned long long)want, (unsigned long long)seq);
-			break;
-		}
-		if (jn_decode_stored(v.mv_data, v.mv_size, &ev) != 0) {
-			rc = bad(rep, seq, "event", "stored bytes do not decode as an event");
-			break;
-		}
-		if (ev.seq != seq) {
-			rc = bad(rep, seq, "seq", "stored under seq %llu but says seq %llu",
-			    (unsigned long long)seq, (unsigned long long)ev.seq);
-			break;
-		}
-		jn_hash_stored(v.mv_data, v.mv_size, prev, h);
-		if (memcmp(h, ev.hash, JN_HASH_LEN) != 0) {
-			rc = bad(rep, seq, "hash", "hash does not match the event's content "
-			    "(the event or an earlier one was changed)");
-			break;
-		}
-		memcpy(prev, h, JN_HASH_LEN);
+		seq = want;
 		jn_put_u64(seqb, seq);
 		madd(m, &m->ids, 'i', ev.id, JN_ID_LEN, seqb, 8);
 		if (ev.stream.n > JN_MAX_STREAM) {
