@@ -51,19 +51,6 @@ pj_date(jn_str s, int32_t *dayp, int64_t *stampp)
 	return 0;
 }
 
-void
-pj_hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hx[p[i] >> 4];
-		out[2 * i + 1] = hx[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 int
 pj_replay(jn_env *env, const pj_opts *opts, pj_handler const handlers[JN_T_COUNT],
     void *ctx, pj_prov *prov)

@@ -17,6 +17,7 @@
 
 #include <stdint.h>
 #include "journal.h"
+#include "jsonl.h"
 
 /* What the loop hands a handler besides the event itself. */
 typedef struct pj_ev {
@@ -80,7 +81,7 @@ int32_t pj_days(int y, int m, int d);
  * sort after it. */
 #define PJ_STAMP(day) ((int64_t)(day) * 1441)
 
-/* Hex of a hash, 2 * JN_HASH_LEN + 1 bytes. */
-void pj_hex(const uint8_t *p, size_t n, char *out);
+/* Hex of a hash: jl_hex() of jsonl.h, 2 * JN_HASH_LEN + 1 bytes. */
+#define pj_hex jl_hex
 
 #endif
