@@ -115,6 +115,10 @@ jn_get(jn_txn *txn, uint64_t seq, jn_event *ev)
 	jn_put_u64(key, seq);
 	if ((rc = mdb_get(txn->mdb, txn->env->events, &k, &v)) != 0)
 		return jn_mdb_rc(NULL, rc);
+	/* Random reads (show, audit) touch a page each: hand those back now
+	 * and then too, as long scans do. */
+	if (txn->rdonly)
+		jn_release_note(&txn->rel, v.mv_data, v.mv_size, 4096);
 	return jn_decode_stored(v.mv_data, v.mv_size, ev);
 }
 

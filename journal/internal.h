@@ -35,6 +35,15 @@ typedef struct jn_buf {
 int jn_buf_reserve(jn_buf *b, size_t more);
 void jn_buf_free(jn_buf *b);
 
+/* iter.c: handing back map pages that a long scan has read. */
+#define JN_RELEASE_BYTES (16u << 20)
+typedef struct jn_release {
+	uintptr_t lo, hi;
+	size_t scanned;
+} jn_release;
+/* Notes that p[0..n) was read, at a cost of `cost` bytes of pages touched. */
+void jn_release_note(jn_release *r, const void *p, size_t n, size_t cost);
+
 /* headcache.c: a write transaction's cache of `heads` records. */
 typedef struct jn_headcache {
 	struct hc_entry *slots;
@@ -66,6 +75,7 @@ struct jn_txn {
 	jn_buf canon;		/* canonical form of a caller's data map */
 	jn_headcache heads;	/* write txns only */
 	jn_pending pending;	/* write txns only */
+	jn_release rel;		/* read txns: pages of random reads */
 };
 
 int jn_pd_add(jn_txn *txn, const uint8_t id[JN_ID_LEN], uint64_t seq);
@@ -84,15 +94,6 @@ void jn_put_u64(uint8_t *p, uint64_t v);
 uint64_t jn_get_u64(const uint8_t *p);
 void jn_put_u32(uint8_t *p, uint32_t v);
 uint32_t jn_get_u32(const uint8_t *p);
-
-/* iter.c: handing back map pages that a long scan has read. */
-#define JN_RELEASE_BYTES (16u << 20)
-typedef struct jn_release {
-	uintptr_t lo, hi;
-	size_t scanned;
-} jn_release;
-/* Notes that p[0..n) was read, at a cost of `cost` bytes of pages touched. */
-void jn_release_note(jn_release *r, const void *p, size_t n, size_t cost);
 
 /* codec.c: the stored layout (specs/storage.md). */
 int jn_decode_stored(const uint8_t *p, size_t n, jn_event *ev);
