@@ -44,6 +44,27 @@ typedef struct jn_release {
 /* Notes that p[0..n) was read, at a cost of `cost` bytes of pages touched. */
 void jn_release_note(jn_release *r, const void *p, size_t n, size_t cost);
 
+/* A scan in key order reads leaf pages that an append-only log laid out one
+ * after another in the map, but the CPU's prefetcher stops at each 4 KiB
+ * page, so every page begins with a stall: half of a replay's time.  Asking
+ * for the part of the page two pages ahead that sits where this value sits
+ * (and that page's header) hides it; a wrong guess costs nothing, since a
+ * prefetch neither faults nor fails. */
+/* always_inline: GCC 12 takes an outlined prefetch-only function for const
+ * and drops its calls. */
+static inline __attribute__((always_inline)) void
+jn_prefetch_ahead(const void *p)
+{
+	uintptr_t a = (uintptr_t)p + 2 * 4096;
+	uintptr_t page = a & ~(uintptr_t)4095;
+
+	__builtin_prefetch((const void *)page);
+	__builtin_prefetch((const void *)a);
+	__builtin_prefetch((const void *)(a + 64));
+	__builtin_prefetch((const void *)(a + 128));
+	__builtin_prefetch((const void *)(a + 192));
+}
+
 /* headcache.c: a write transaction's cache of `heads` records. */
 typedef struct jn_headcache {
 	struct hc_entry *slots;

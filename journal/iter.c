@@ -125,6 +125,7 @@ jn_iter_next(jn_iter *it, jn_event *ev)
 		/* Only a read-only map: a write txn's own pages are not in it. */
 		if (it->txn->rdonly)
 			jn_release_note(&it->rel, v.mv_data, v.mv_size, v.mv_size);
+		jn_prefetch_ahead(v.mv_data);
 		return jn_decode_stored(v.mv_data, v.mv_size, ev);
 	}
 	if (!it->started) {

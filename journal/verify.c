@@ -91,6 +91,7 @@ check_log(jn_txn *txn, jn_verify_report *rep, uint64_t *nretract,
 		return jn_mdb_rc(NULL, rc);
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), want++) {
+		jn_prefetch_ahead(v.mv_data);
 		if ((rc = check_event(rep, want, &k, &v, prev, &ev)) != 0)
 			break;
 		seq = want;
@@ -302,6 +303,7 @@ fast_log(jn_txn *txn, jn_verify_report *rep, msum *m, uint64_t *nretract,
 	}
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), want++) {
+		jn_prefetch_ahead(v.mv_data);
 		if ((rc = check_event(rep, want, &k, &v, prev, &ev)) != 0)
 			break;
 		seq = want;
