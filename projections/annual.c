@@ -294,7 +294,7 @@ int
 pj_annual_run(jn_env *env, uint64_t at_seq, int fy, pj_annual *a, pj_prov *prov)
 {
 	pj_handler h[JN_T_COUNT] = { 0 };
-	pj_opts o = { at_seq, 0, 0, on_retracted };
+	pj_opts o = { at_seq, 0, 0, on_retracted, NULL };
 	size_t i, n;
 	int rc;
 

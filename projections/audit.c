@@ -109,7 +109,7 @@ int
 pj_audit_run(jn_env *env, uint64_t at_seq, pj_audit *a, pj_prov *prov)
 {
 	pj_handler h[JN_T_COUNT];
-	pj_opts o = { 0, 0, PJ_ALL, NULL };
+	pj_opts o = { 0, 0, PJ_ALL, NULL, NULL };
 	int t;
 
 	if ((a->actors = pj_names_new()) == NULL)

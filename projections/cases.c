@@ -329,14 +329,46 @@ pj_uuid_fast(const char *p, uint8_t id[JN_ID_LEN])
 	return jn_uuid_parse((jn_str){ p, 36 }, id) == 0 ? 0 : -1;
 }
 
+/* pj_hint for the model: the case's slot at stage 0, its record at stage 1.
+ * memo keeps the id's hash (+ 1 << 32: "a case") between the two. */
+static void
+model_hint(void *ctx, const pj_ev *e, int stage, uint64_t *memo)
+{
+	const pj_model *m = ctx;
+	uint32_t h;
+	uint64_t k;
+
+	if (m->nslots == 0 || e->case_id == NULL)
+		return;
+	if (stage == 0) {
+		h = id_hash(e->case_id);
+		*memo = 1ull << 32 | h;
+		__builtin_prefetch(&m->slots[h & (m->nslots - 1)]);
+		return;
+	}
+	if (*memo == 0)
+		return;
+	h = (uint32_t)*memo;
+	/* The home slot only: a probe past it is rare at load 1/2. */
+	k = m->slots[h & (m->nslots - 1)];
+	if (k != 0 && (uint32_t)(k >> 32) == h && (uint32_t)k - 1 < m->ncases) {
+		const char *c = (const char *)&m->cases[(uint32_t)k - 1];
+		__builtin_prefetch(c);
+		__builtin_prefetch(c + sizeof(pj_case) - 1);
+	}
+}
+
 /* The case of a case: stream, created when create is 1.  NULL with *rc = 0
  * for another stream, or for a case not followed (pj_model_evict()). */
 static pj_case *
-case_of(pj_model *m, const jn_event *ev, int create, int *rc)
+case_of(pj_model *m, const pj_ev *e, int create, int *rc)
 {
+	const jn_event *ev = e->ev;
 	uint8_t id[JN_ID_LEN];
 
 	*rc = 0;
+	if (e->case_id)
+		return pj_model_case(m, e->case_id, create, rc);
 	if (ev->stream.n != 41 || memcmp(ev->stream.p, "case:", 5) != 0 ||
 	    pj_uuid_fast(ev->stream.p + 5, id) != 0)
 		return NULL;
@@ -371,7 +403,7 @@ on_handbook(void *ctx, const pj_ev *e)
 	jn_value v;
 	int rc, support = 0;
 
-	if ((c = case_of(m, ev, 1, &rc)) == NULL)
+	if ((c = case_of(m, e, 1, &rc)) == NULL)
 		return rc;
 	/* At most one handbook.issued is live; should two be, the latest
 	 * gives the fields. */
@@ -410,7 +442,7 @@ on_contact(void *ctx, const pj_ev *e)
 	pj_case *c;
 	int rc;
 
-	if ((c = case_of(ctx, e->ev, 0, &rc)) == NULL)
+	if ((c = case_of(ctx, e, 0, &rc)) == NULL)
 		return rc;
 	switch (e->ev->type_code) {
 	case JN_T_INTERVIEW_8MONTH:
@@ -437,7 +469,7 @@ on_birth(void *ctx, const pj_ev *e)
 	jn_value v;
 	int rc;
 
-	if ((c = case_of(ctx, e->ev, 0, &rc)) == NULL)
+	if ((c = case_of(ctx, e, 0, &rc)) == NULL)
 		return rc;
 	c->born = 1;
 	c->birth = date_field(e->ev, "birth_date");
@@ -456,7 +488,7 @@ on_support(void *ctx, const pj_ev *e)
 	pj_case *c;
 	int rc;
 
-	if ((c = case_of(ctx, e->ev, 0, &rc)) == NULL)
+	if ((c = case_of(ctx, e, 0, &rc)) == NULL)
 		return rc;
 	if (e->ev->type_code == JN_T_SUPPORT_CLEARED) {
 		when_keep(&c->cleared, e);
@@ -480,7 +512,7 @@ on_transfer(void *ctx, const pj_ev *e)
 	jn_value v;
 	int rc;
 
-	if ((c = case_of(m, e->ev, 0, &rc)) == NULL)
+	if ((c = case_of(m, e, 0, &rc)) == NULL)
 		return rc;
 	when_of(e, &n);
 	if (!pj_when_after(&n, &c->transfer))
@@ -499,7 +531,7 @@ on_closed(void *ctx, const pj_ev *e)
 	pj_case *c;
 	int rc;
 
-	if ((c = case_of(ctx, e->ev, 0, &rc)) == NULL)
+	if ((c = case_of(ctx, e, 0, &rc)) == NULL)
 		return rc;
 	c->closed = 1;
 	if (!c->keep)
@@ -519,7 +551,7 @@ on_retracted(void *ctx, const pj_ev *e)
 
 	if (e->ev->type_code != JN_T_HANDBOOK_ISSUED)
 		return 0;
-	if ((c = case_of(ctx, e->ev, 1, &rc)) == NULL)
+	if ((c = case_of(ctx, e, 1, &rc)) == NULL)
 		return rc;
 	c->keep = 1;
 	return 0;
@@ -662,7 +694,7 @@ int
 pj_model_replay(pj_model *m, jn_env *env, uint64_t at_seq, pj_prov *prov)
 {
 	pj_handler h[JN_T_COUNT];
-	pj_opts o = { at_seq, m->as_of, PJ_AS_OF, on_retracted };
+	pj_opts o = { at_seq, m->as_of, PJ_AS_OF, on_retracted, model_hint };
 	int rc;
 
 	pj_model_handlers(h);

@@ -57,8 +57,15 @@ pj_replay(jn_env *env, const pj_opts *opts, pj_handler const handlers[JN_T_COUNT
 {
 	jn_txn *txn = NULL;
 	jn_iter *it = NULL;
-	jn_event ev;
-	pj_ev e;
+	struct ahead {
+		jn_event ev;
+		pj_ev e;
+		uint8_t id[JN_ID_LEN];
+		uint64_t memo;
+	} ring[PJ_AHEAD];
+	size_t first = 0, n = 0;
+	int end = 0;
+	pj_hint hint = opts ? opts->hint : NULL;
 	pj_prov p;
 	uint64_t *ret = NULL, upto;
 	size_t nret = 0, ri = 0;
@@ -84,42 +91,74 @@ pj_replay(jn_env *env, const pj_opts *opts, pj_handler const handlers[JN_T_COUNT
 		goto txn_abort;
 	if ((rc = jn_iter_seq(txn, 1, upto, &it)) != 0)
 		goto free_ret;
-	e.ev = &ev;
-	e.txn = txn;
-	while ((rc = jn_iter_next(it, &ev)) == 0) {
+	for (;;) {
+		struct ahead *a;
+		const jn_event *evp;
+		pj_ev *e;
 		pj_handler h;
 
+		/* Keep the ring full: events read ahead are mapped pages of
+		 * this read transaction, valid until it ends. */
+		while (!end && n < PJ_AHEAD) {
+			a = &ring[(first + n) % PJ_AHEAD];
+			if ((rc = jn_iter_next(it, &a->ev)) == JN_END) {
+				end = 1;
+				break;
+			}
+			if (rc != 0)
+				goto iter_close;
+			a->e.ev = &a->ev;
+			a->e.txn = txn;
+			a->e.case_id = NULL;
+			a->memo = 0;
+			if (hint) {
+				if (a->ev.stream.n == 41 && memcmp(a->ev.stream.p, "case:", 5) == 0 &&
+				    jn_uuid_parse((jn_str){ a->ev.stream.p + 5, 36 }, a->id) == 0)
+					a->e.case_id = a->id;
+				hint(ctx, &a->e, 0, &a->memo);
+			}
+			n++;
+		}
+		if (n == 0)
+			break;
+		if (hint && n > PJ_AHEAD / 2) {
+			a = &ring[(first + PJ_AHEAD / 2) % PJ_AHEAD];
+			hint(ctx, &a->e, 1, &a->memo);
+		}
+		a = &ring[first];
+		first = (first + 1) % PJ_AHEAD;
+		n--;
+		e = &a->e;
+		evp = &a->ev;
 		p.events++;
-		p.seq = ev.seq;
-		memcpy(p.hash, ev.hash, JN_HASH_LEN);
-		while (ri < nret && ret[ri] < ev.seq)
+		p.seq = evp->seq;
+		memcpy(p.hash, evp->hash, JN_HASH_LEN);
+		while (ri < nret && ret[ri] < evp->seq)
 			ri++;
-		e.retracted = ri < nret && ret[ri] == ev.seq;
-		if (!(flags & PJ_ALL) && (e.retracted || ev.type_code == JN_T_EVENT_RETRACTED)) {
-			if (!e.retracted || opts->retracted == NULL)
+		e->retracted = ri < nret && ret[ri] == evp->seq;
+		if (!(flags & PJ_ALL) && (e->retracted || evp->type_code == JN_T_EVENT_RETRACTED)) {
+			if (!e->retracted || opts->retracted == NULL)
 				continue;
-			if (pj_date(ev.occurred, &e.day, &e.stamp) != 0) {
+			if (pj_date(evp->occurred, &e->day, &e->stamp) != 0) {
 				rc = JN_ECORRUPT;
 				goto iter_close;
 			}
-			if ((rc = opts->retracted(ctx, &e)) != 0)
+			if ((rc = opts->retracted(ctx, e)) != 0)
 				goto iter_close;
 			continue;
 		}
-		if (pj_date(ev.occurred, &e.day, &e.stamp) != 0) {
+		if (pj_date(evp->occurred, &e->day, &e->stamp) != 0) {
 			rc = JN_ECORRUPT;	/* the journal validated it: not ours to fix */
 			goto iter_close;
 		}
-		if ((flags & PJ_AS_OF) && e.day > opts->as_of)
+		if ((flags & PJ_AS_OF) && e->day > opts->as_of)
 			continue;
 		p.live++;
-		if ((unsigned)ev.type_code >= JN_T_COUNT || (h = handlers[ev.type_code]) == NULL)
+		if ((unsigned)evp->type_code >= JN_T_COUNT || (h = handlers[evp->type_code]) == NULL)
 			continue;
-		if ((rc = h(ctx, &e)) != 0)
+		if ((rc = h(ctx, e)) != 0)
 			goto iter_close;
 	}
-	if (rc != JN_END)
-		goto iter_close;
 	rc = 0;
 iter_close:
 	jn_iter_close(it);

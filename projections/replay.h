@@ -26,7 +26,26 @@ typedef struct pj_ev {
 	int64_t stamp;		/* occurred with its time: orders events of one day */
 	int retracted;		/* PJ_ALL only: 1 when a retraction names this event */
 	jn_txn *txn;		/* the replay's read transaction, for look-ups */
+	/* With a hint (pj_opts), the id of a "case:UUID" stream, parsed once
+	 * for the hint and the handler; NULL for other streams, or without a
+	 * hint. */
+	const uint8_t *case_id;
 } pj_ev;
+
+/*
+ * The loop reads PJ_AHEAD events ahead of the one it hands to a handler, and
+ * tells a projection of each event twice before its handler sees it: stage 0
+ * when it is read, PJ_AHEAD events ahead, and stage 1 halfway.  A projection
+ * whose state is a hash table starts loading the slot at stage 0 and the
+ * record the slot names at stage 1, so the handler finds both in the cache
+ * (the lookups are random: without this, two cache misses an event).  memo
+ * is one word per event, zero at stage 0, kept for stage 1.  A hint must not
+ * change any state that the handlers see: it runs for events that turn out
+ * retracted or later than the as-of day too.  Of the pj_ev, only ev and
+ * case_id are set.
+ */
+#define PJ_AHEAD 16
+typedef void (*pj_hint)(void *ctx, const pj_ev *e, int stage, uint64_t *memo);
 
 /* A handler returns 0 to go on, anything else stops the replay and is
  * returned by pj_replay(). */
@@ -49,6 +68,7 @@ typedef struct pj_opts {
 	int32_t as_of;		/* with PJ_AS_OF */
 	unsigned flags;
 	pj_handler retracted;	/* without PJ_ALL: the retracted events */
+	pj_hint hint;		/* may be NULL */
 } pj_opts;
 
 /* What a report was computed from: the last seq replayed (whether that event

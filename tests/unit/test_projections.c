@@ -472,7 +472,7 @@ test_replay_provenance(void **state)
 	jn_txn *txn;
 	uint64_t head;
 	uint8_t hash[JN_HASH_LEN];
-	pj_opts o = { 0, 0, 0, NULL };
+	pj_opts o = { 0, 0, 0, NULL, NULL };
 
 	assert_int_equal(pj_replay(env, &o, h, NULL, &p), 0);
 	assert_int_equal(p.seq, 0);
@@ -707,7 +707,7 @@ static void
 test_replay_retracted_hook(void **state)
 {
 	pj_handler h[JN_T_COUNT] = { 0 };
-	pj_opts o = { 0, 0, PJ_AS_OF, keep_retracted };
+	pj_opts o = { 0, 0, PJ_AS_OF, keep_retracted, NULL };
 	uint64_t hb, fl;
 
 	o.as_of = day("2025-04-30");
