@@ -109,6 +109,57 @@ id_cmp(const void *a, const void *b)
 	return (u > v) - (u < v);
 }
 
+static int
+id_less(const struct pd_id *x, const struct pd_id *y)
+{
+	return id_cmp(x, y) < 0;
+}
+
+/*
+ * Sorts the n entries of a by id into out.  A counting pass on the first two
+ * bytes spreads random ids over 65536 buckets of a dozen or so, which
+ * insertion sort finishes; a bucket that comes out large (ids that are not
+ * random) goes to qsort.  A million ids: some ten times faster than qsort
+ * alone, whose comparisons were a tenth of a large import.
+ */
+static int
+sort_ids(const struct pd_id *a, size_t n, struct pd_id *out)
+{
+	size_t *pos, b, i, j;
+
+	if ((pos = calloc(65536 + 1, sizeof *pos)) == NULL)
+		return ENOMEM;
+	for (i = 0; i < n; i++)
+		pos[(size_t)a[i].id[0] << 8 | a[i].id[1]]++;
+	/* pos[b]: where bucket b begins, then where its next entry goes. */
+	for (b = 0, j = 0; b <= 65536; b++) {
+		size_t cnt = pos[b];
+		pos[b] = j;
+		j += cnt;
+	}
+	for (i = 0; i < n; i++)
+		out[pos[(size_t)a[i].id[0] << 8 | a[i].id[1]]++] = a[i];
+	/* Now bucket b ends at pos[b] and begins where bucket b-1 ends. */
+	for (b = 0, j = 0; b < 65536; j = pos[b++]) {
+		size_t m = pos[b] - j;
+		struct pd_id *s = out + j;
+
+		if (m > 32) {
+			qsort(s, m, sizeof *s, id_cmp);
+			continue;
+		}
+		for (i = 1; i < m; i++) {
+			struct pd_id t = s[i];
+			size_t k = i;
+			for (; k > 0 && id_less(&t, &s[k - 1]); k--)
+				s[k] = s[k - 1];
+			s[k] = t;
+		}
+	}
+	free(pos);
+	return 0;
+}
+
 /* True when key sorts after every key of dbi: then MDB_APPEND may be used. */
 static int
 after_last(jn_txn *txn, MDB_dbi dbi, const void *key, size_t n)
@@ -135,7 +186,7 @@ int
 jn_pd_flush(jn_txn *txn)
 {
 	jn_pending *p = &txn->pending;
-	struct pd_id *all = NULL;
+	struct pd_id *all = NULL, *sorted;
 	uint8_t seqb[8];
 	MDB_val k, v;
 	size_t i, n = 0;
@@ -149,7 +200,14 @@ jn_pd_flush(jn_txn *txn)
 	for (i = 0; i < p->ids_cap; i++)
 		if (all[i].seq)
 			all[n++] = all[i];
-	qsort(all, n, sizeof *all, id_cmp);
+	/* Sorted into a second array when there is room for one. */
+	if ((sorted = malloc(n * sizeof *sorted)) != NULL && sort_ids(all, n, sorted) == 0) {
+		free(p->ids);
+		p->ids = all = sorted;
+	} else {
+		free(sorted);
+		qsort(all, n, sizeof *all, id_cmp);
+	}
 	fl = MDB_NOOVERWRITE | (after_last(txn, txn->env->ids, all[0].id, JN_ID_LEN) ? MDB_APPEND : 0);
 	for (i = 0; i < n; i++) {
 		jn_put_u64(seqb, all[i].seq);

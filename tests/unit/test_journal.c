@@ -359,6 +359,79 @@ test_batch_atomic(void **state)
 	jn_env_close(env);
 }
 
+/* Ids of four shapes in one transaction: random (buckets of one or two in
+ * the commit's sort), small buckets in reverse order, a run sharing their
+ * first two bytes (one large bucket), and counters in the last bytes only.  Into an empty journal the sorted ids
+ * go in with MDB_APPEND, which refuses a key out of order: the commit fails
+ * if the sort is wrong.  After it every id must be found at its own seq, a
+ * second run must store nothing, and verify must find the id index whole. */
+static int
+ids_fn(jn_txn *txn, void *arg)
+{
+	int *stored_total = arg;
+	jl_event e = { 0 };
+	char line[400], id[37];
+	int i, rc = 0, stored;
+
+	for (i = 0; i < 3000 && rc == 0; i++) {
+		if (i % 4 == 3) {
+			/* Forty buckets of some twenty ids each, in reverse. */
+			snprintf(id, sizeof id, "%04x%04x-0000-4000-8000-%012d",
+			    (unsigned)((i / 4) % 40 * 0x101), (unsigned)(0xffff - i), i);
+		} else if (i % 3 == 0) {
+			uint8_t raw[JN_ID_LEN];
+			/* Deterministic "random" ids: a simple LCG, version 4 bits set. */
+			uint64_t x = 0x9e3779b97f4a7c15ull * (uint64_t)(i + 1);
+			for (int k = 0; k < JN_ID_LEN; k++, x = x * 6364136223846793005ull + 1442695040888963407ull)
+				raw[k] = (uint8_t)(x >> 56);
+			raw[6] = (raw[6] & 0x0f) | 0x40;
+			raw[8] = (raw[8] & 0x3f) | 0x80;
+			jn_uuid_format(raw, id);
+		} else if (i % 3 == 1) {
+			snprintf(id, sizeof id, "cccc%04x-0000-4000-8000-%012d", (unsigned)(3000 - i), i);
+		} else {
+			snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", i);
+		}
+		snprintf(line, sizeof line, "{\"id\":\"%s\",\"type\":\"room.opened\",\"stream\":\"room:r%d\",\"occurred\":\"2025-05-01\",\"actor\":\"c\",\"data\":{\"name\":\"r\"}}", id, i);
+		if ((rc = jl_decode(line, strlen(line), 0, &e, NULL)) == 0 &&
+		    (rc = jn_append(txn, &e.ev, NULL, &stored)) == 0)
+			*stored_total += stored;
+	}
+	jl_event_free(&e);
+	return rc;
+}
+
+static void
+test_batch_ids_sorted(void **state)
+{
+	jn_env *env = newenv();
+	jn_txn *txn;
+	jn_iter *it;
+	jn_event ev, byid;
+	jn_verify_report rep;
+	int stored = 0, n = 0;
+
+	assert_int_equal(jn_write(env, ids_fn, &stored), 0);
+	assert_int_equal(stored, 3000);
+	assert_int_equal(head(env, NULL), 3000);
+	stored = 0;
+	assert_int_equal(jn_write(env, ids_fn, &stored), 0);
+	assert_int_equal(stored, 0);
+	assert_int_equal(head(env, NULL), 3000);
+	assert_int_equal(jn_txn_begin(env, JN_TXN_RDONLY, &txn), 0);
+	assert_int_equal(jn_iter_seq(txn, 1, UINT64_MAX, &it), 0);
+	while (jn_iter_next(it, &ev) == 0) {
+		assert_int_equal(jn_get_id(txn, ev.id, &byid), 0);
+		assert_int_equal(byid.seq, ev.seq);
+		n++;
+	}
+	jn_iter_close(it);
+	assert_int_equal(n, 3000);
+	assert_int_equal(jn_verify(txn, &rep, NULL, NULL), 0);
+	jn_txn_abort(txn);
+	jn_env_close(env);
+}
+
 static void
 test_map_grows(void **state)
 {
@@ -683,6 +756,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retraction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_atomic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_ids_sorted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_grows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_detects_flip, setup, teardown),
