@@ -18,12 +18,20 @@
 
 #define HC_MAX (1u << 20)
 
+/* Keys up to HC_INLINE bytes (a case stream is 41) live in the entry: a
+ * lookup then reads one entry, not an entry and a key somewhere else, which
+ * was a cache miss on every append of a large import. */
+#define HC_INLINE 48
+
 struct hc_entry {
 	uint64_t hash;		/* 0: empty slot */
-	char *key;
 	uint32_t n;
 	uint8_t present;	/* 0: known not to exist */
 	uint8_t dirty;		/* differs from LMDB: write at flush */
+	union {
+		char inl[HC_INLINE];	/* n <= HC_INLINE */
+		char *ext;		/* a copy, otherwise */
+	} k;
 	jn_head_rec h;
 	uint32_t first;		/* version of seqs[0] */
 	uint32_t nseq, capseq;
@@ -50,6 +58,12 @@ hash_bytes(const char *p, size_t n)
 	return h | 1;
 }
 
+static const char *
+hc_key(const struct hc_entry *e)
+{
+	return e->n <= HC_INLINE ? e->k.inl : e->k.ext;
+}
+
 static struct hc_entry *
 find(jn_headcache *c, jn_str s, uint64_t hash)
 {
@@ -59,7 +73,7 @@ find(jn_headcache *c, jn_str s, uint64_t hash)
 		struct hc_entry *e = &c->slots[i];
 		if (e->hash == 0)
 			return e;
-		if (e->hash == hash && e->n == s.n && memcmp(e->key, s.p, s.n) == 0)
+		if (e->hash == hash && e->n == s.n && memcmp(hc_key(e), s.p, s.n) == 0)
 			return e;
 	}
 }
@@ -91,7 +105,8 @@ void
 jn_hc_free(jn_headcache *c)
 {
 	for (size_t i = 0; i < c->cap; i++) {
-		free(c->slots[i].key);
+		if (c->slots[i].hash && c->slots[i].n > HC_INLINE)
+			free(c->slots[i].k.ext);
 		free(c->slots[i].seqs);
 	}
 	free(c->slots);
@@ -115,12 +130,12 @@ be_prefix(const char *p, size_t n)
 }
 
 static int
-key_cmp(const struct hc_entry *x, const struct hc_entry *y)
+key_cmp(const char *x, uint32_t xn, const char *y, uint32_t yn)
 {
-	uint32_t n = x->n < y->n ? x->n : y->n;
-	int c = memcmp(x->key, y->key, n);
+	uint32_t n = xn < yn ? xn : yn;
+	int c = n ? memcmp(x, y, n) : 0;
 
-	return c ? c : (x->n > y->n) - (x->n < y->n);
+	return c ? c : (xn > yn) - (xn < yn);
 }
 
 static int
@@ -132,7 +147,7 @@ sort_cmp(const void *a, const void *b)
 		return x->k0 < y->k0 ? -1 : 1;
 	if (x->k1 != y->k1)
 		return x->k1 < y->k1 ? -1 : 1;
-	return key_cmp(x->e, y->e);
+	return key_cmp(hc_key(x->e), x->e->n, hc_key(y->e), y->e->n);
 }
 
 /* Writes the dirty head records and the new stream entries, in key order. */
@@ -155,8 +170,8 @@ jn_hc_flush(jn_txn *txn)
 	for (i = 0; i < c->cap; i++) {
 		struct hc_entry *e = &c->slots[i];
 		if (e->hash && e->dirty) {
-			dirty[n].k0 = be_prefix(e->key, e->n);
-			dirty[n].k1 = e->n > 8 ? be_prefix(e->key + 8, e->n - 8) : 0;
+			dirty[n].k0 = be_prefix(hc_key(e), e->n);
+			dirty[n].k1 = e->n > 8 ? be_prefix(hc_key(e) + 8, e->n - 8) : 0;
 			dirty[n++].e = e;
 		}
 	}
@@ -170,15 +185,14 @@ jn_hc_flush(jn_txn *txn)
 		append = 1;
 		rc = 0;
 	} else if (rc == 0) {
-		struct hc_entry last = { .key = lk.mv_data, .n = (uint32_t)lk.mv_size };
-		append = key_cmp(dirty[0].e, &last) > 0;
+		append = key_cmp(hc_key(dirty[0].e), dirty[0].e->n, lk.mv_data, (uint32_t)lk.mv_size) > 0;
 	} else {
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
 		struct hc_entry *e = dirty[i].e;
 		jn_head_encode(&e->h, buf);
-		k.mv_size = e->n, k.mv_data = e->key;
+		k.mv_size = e->n, k.mv_data = (void *)hc_key(e);
 		v.mv_size = 8, v.mv_data = buf;
 		if ((rc = mdb_put(txn->mdb, txn->env->heads, &k, &v, 0)) != 0)
 			goto done;
@@ -214,7 +228,7 @@ entry(jn_txn *txn, jn_str s, struct hc_entry **ep, int *newp)
 
 	*newp = 0;
 	/* An append asks for its own stream two or three times in a row. */
-	if (c->memo && c->memo->n == s.n && memcmp(c->memo->key, s.p, s.n) == 0) {
+	if (c->memo && c->memo->n == s.n && memcmp(hc_key(c->memo), s.p, s.n) == 0) {
 		*ep = c->memo;
 		return 0;
 	}
@@ -229,9 +243,12 @@ entry(jn_txn *txn, jn_str s, struct hc_entry **ep, int *newp)
 	hash = hash_bytes(s.p, s.n);
 	e = find(c, s, hash);
 	if (e->hash == 0) {
-		if ((e->key = malloc(s.n ? s.n : 1)) == NULL)
+		if (s.n <= HC_INLINE)
+			memcpy(e->k.inl, s.p, s.n);
+		else if ((e->k.ext = malloc(s.n)) != NULL)
+			memcpy(e->k.ext, s.p, s.n);
+		else
 			return ENOMEM;
-		memcpy(e->key, s.p, s.n);
 		e->n = (uint32_t)s.n;
 		e->hash = hash;
 		c->used++;

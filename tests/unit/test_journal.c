@@ -432,6 +432,54 @@ test_batch_ids_sorted(void **state)
 	jn_env_close(env);
 }
 
+/* Stream names longer than the head cache keeps inline (48 bytes) take
+ * another path: in one transaction a checkup session with a 150-byte name
+ * is held, then referenced twice, and its head must be found each time. */
+static int
+long_fn(jn_txn *txn, void *arg)
+{
+	const char *name = arg;
+	jl_event e = { 0 };
+	char line[1024];
+	int i, rc = 0;
+
+	for (i = 0; i < 3 && rc == 0; i++) {
+		if (i == 0)
+			snprintf(line, sizeof line, "{\"type\":\"checkup.held\",\"stream\":\"checkup:%s\",\"occurred\":\"2025-07-10\",\"actor\":\"t\",\"data\":{\"kind\":\"3-4m\"}}", name);
+		else
+			snprintf(line, sizeof line, "{\"type\":\"checkup.attended\",\"stream\":\"case:" CASE1 "\",\"occurred\":\"2025-07-10\",\"actor\":\"t\",\"data\":{\"session\":\"checkup:%s\",\"shared_with_nurse\":%s}}", name, i == 1 ? "true" : "false");
+		if ((rc = jl_decode(line, strlen(line), 0, &e, NULL)) == 0)
+			rc = jn_append(txn, &e.ev, NULL, NULL);
+	}
+	jl_event_free(&e);
+	return rc;
+}
+
+static void
+test_long_stream_names(void **state)
+{
+	jn_env *env = newenv();
+	jn_txn *txn;
+	jn_verify_report rep;
+	uint32_t version;
+	char name[151], stream[160];
+
+	memset(name, 'x', 150);
+	name[150] = 0;
+	snprintf(stream, sizeof stream, "checkup:%s", name);
+	base(env);
+	assert_int_equal(jn_write(env, long_fn, name), 0);
+	assert_int_equal(head(env, NULL), 6);
+	assert_int_equal(jn_txn_begin(env, JN_TXN_RDONLY, &txn), 0);
+	assert_int_equal(jn_stream_version(txn, jn_str_c(stream), &version), 0);
+	assert_int_equal(version, 1);
+	assert_int_equal(jn_stream_version(txn, jn_str_c("case:" CASE1), &version), 0);
+	assert_int_equal(version, 3);
+	assert_int_equal(jn_verify(txn, &rep, NULL, NULL), 0);
+	jn_txn_abort(txn);
+	jn_env_close(env);
+}
+
 static void
 test_map_grows(void **state)
 {
@@ -757,6 +805,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_retraction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_atomic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_ids_sorted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_stream_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_grows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_detects_flip, setup, teardown),
