@@ -310,6 +310,16 @@ prepare(jn_txn *txn, const jn_event *ev, jn_event *e, jn_type *tp)
 	return jn_load_head(txn);
 }
 
+void
+jn_append_prefetch(jn_txn *txn, const jn_event *ev)
+{
+	if (txn == NULL || txn->rdonly || txn->bad || ev == NULL)
+		return;
+	jn_pd_prefetch(txn, ev->id);
+	if (ev->stream.n)
+		jn_hc_prefetch(txn, ev->stream);
+}
+
 int
 jn_append(jn_txn *txn, const jn_event *ev, uint64_t *seqp, int *storedp)
 {

@@ -216,6 +216,19 @@ done:
 	return jn_mdb_rc(txn, rc);
 }
 
+void
+jn_hc_prefetch(const jn_txn *txn, jn_str s)
+{
+	const jn_headcache *c = &txn->heads;
+	const char *e;
+
+	if (c->cap == 0)
+		return;
+	e = (const char *)&c->slots[hash_bytes(s.p, s.n) & (c->cap - 1)];
+	__builtin_prefetch(e);
+	__builtin_prefetch(e + sizeof(struct hc_entry) - 1);
+}
+
 /* Looks s up; *ep is its entry (new entries are zeroed with hash and key
  * set, and *newp = 1). */
 static int

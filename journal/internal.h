@@ -102,6 +102,7 @@ struct jn_txn {
 int jn_pd_add(jn_txn *txn, const uint8_t id[JN_ID_LEN], uint64_t seq);
 int jn_pd_find_id(jn_txn *txn, const uint8_t id[JN_ID_LEN], uint64_t *seqp);
 int jn_pd_flush(jn_txn *txn);
+void jn_pd_prefetch(const jn_txn *txn, const uint8_t id[JN_ID_LEN]);
 void jn_pd_free(jn_pending *p);
 
 /* Error detail helpers: set txn->err and return rc. */
@@ -149,6 +150,7 @@ int jn_hc_get(jn_txn *txn, jn_str s, jn_head_rec *h);
 /* Sets a stream's head after appending event seq (version h->version) to it. */
 int jn_hc_put(jn_txn *txn, jn_str s, const jn_head_rec *h, uint64_t seq);
 int jn_hc_flush(jn_txn *txn);
+void jn_hc_prefetch(const jn_txn *txn, jn_str s);
 void jn_hc_free(jn_headcache *c);
 int jn_load_head(jn_txn *txn);
 

@@ -164,6 +164,12 @@ int jn_write(jn_env *env, jn_write_fn fn, void *arg);
  * nothing of ev was written.  Any other error poisons it (JN_EBADTXN). */
 int jn_append(jn_txn *txn, const jn_event *ev, uint64_t *seqp, int *storedp);
 
+/* A hint, before jn_append(txn, ev): starts loading what that append will
+ * look up first (ev's id among the transaction's own, its stream's head), so
+ * that a loop which decodes one event ahead finds them in the cache.  It
+ * changes nothing and checks nothing; ev need only be valid for the call. */
+void jn_append_prefetch(jn_txn *txn, const jn_event *ev);
+
 /* Stores ev exactly as given (seq, version, recorded and hash included), as
  * `import --restore` does.  Checks that seq follows the head, that version
  * follows the stream, and that the hash recomputes and chains (JN_ECHAIN).

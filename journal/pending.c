@@ -75,6 +75,15 @@ jn_pd_find_id(jn_txn *txn, const uint8_t id[JN_ID_LEN], uint64_t *seqp)
 	return JN_ENOTFOUND;
 }
 
+void
+jn_pd_prefetch(const jn_txn *txn, const uint8_t id[JN_ID_LEN])
+{
+	const jn_pending *p = &txn->pending;
+
+	if (p->ids_cap)
+		__builtin_prefetch(&p->ids[id_hash(id) & (p->ids_cap - 1)]);
+}
+
 int
 jn_pd_add(jn_txn *txn, const uint8_t id[JN_ID_LEN], uint64_t seq)
 {

@@ -108,6 +108,17 @@ test_expect_success 'every error of every file is reported, then nothing is stor
 	oyako -J j export >after && test_cmp before after
 '
 
+test_expect_success 'errors of decoding and of storing come out in line order' '
+	c="{\"type\":\"room.closed\",\"stream\":\"room:kokinu\",\"occurred\":\"2025-04-01\",\"actor\":\"a\",\"expected_version\":0}" &&
+	v="{\"type\":\"room.opened\",\"stream\":\"room:x\",\"occurred\":\"2025-02-30\",\"actor\":\"a\",\"data\":{\"name\":\"x\"}}" &&
+	printf "%s\n" "$GOOD" "$c" "nope" "$v" "{}" "$c" >o.jsonl &&
+	test_must_fail 3 oyako -J j import o.jsonl 2>err &&
+	sed -n "s/^oyako: error: o.jsonl:\([0-9]*\):.*/\1/p" err >lines &&
+	printf "%s\n" 2 3 4 5 6 >want &&
+	test_cmp want lines &&
+	oyako -J j export >after && test_cmp before after
+'
+
 test_expect_success 'conflicts alone exit 4, mixed with bad input 3' '
 	c="{\"type\":\"room.closed\",\"stream\":\"room:kokinu\",\"occurred\":\"2025-04-01\",\"actor\":\"a\",\"expected_version\":0}" &&
 	printf "%s\n" "$c" "$c" >c.jsonl &&

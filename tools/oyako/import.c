@@ -67,7 +67,11 @@ typedef struct import {
 	size_t nin;
 	int restore, dryrun;
 	reader rd;
-	jl_event ev;
+	/* Lines are decoded one ahead of the append: ev[cur] is the line
+	 * being decoded, ev[!cur] the one waiting to be stored (pending). */
+	jl_event ev[2];
+	int cur, pending;
+	uint64_t pending_line;
 	oy_progress prog;
 	/* Counts of one run of import_fn(). */
 	uint64_t lines, events, stored, dups, first, last;
@@ -198,15 +202,73 @@ report(import *im, const input *in, uint64_t lineno, int *file_bad, int kind,
 	oy_field_error(where, err, rc);
 }
 
-/* One input, in the transaction; returns 0 or an error that ends the run. */
+/* Stores the pending event, the line before the one just decoded, and
+ * reports its errors: errors come out in line order.  Returns 0 or an error
+ * that ends the run. */
+static int
+store_pending(import *im, jn_txn *txn, input *in, int *file_bad, int *stopped)
+{
+	jn_event *ev = &im->ev[!im->cur].ev;
+	uint64_t lineno = im->pending_line, seq;
+	int rc, stored;
+
+	if (!im->pending)
+		return 0;
+	im->pending = 0;
+	if (*stopped)
+		return 0;	/* decode only: the transaction is done for */
+	if (im->restore) {
+		rc = jn_restore(txn, ev);
+		if (rc == 0) {
+			im->events++;
+			im->stored++;
+			if (im->first == 0)
+				im->first = ev->seq;
+			im->last = ev->seq;
+		} else if (rc == JN_ECHAIN || rc == JN_EINVALID || rc == JN_ECONFLICT ||
+		    rc == JN_EIDCLASH) {
+			/* Nothing after a break can chain: check the rest's syntax only. */
+			report(im, in, lineno, file_bad, rc == JN_ECHAIN ? ERR_CHAIN :
+			    rc == JN_EINVALID ? ERR_INPUT : ERR_CONFLICT, jn_txn_error(txn), rc);
+			*stopped = 1;
+		} else {
+			return rc;
+		}
+		return 0;
+	}
+	rc = jn_append(txn, ev, &seq, &stored);
+	if (rc == 0) {
+		im->events++;
+		if (stored) {
+			im->stored++;
+			if (im->first == 0)
+				im->first = seq;
+			im->last = seq;
+		} else {
+			im->dups++;
+		}
+	} else if (rc == JN_EINVALID) {
+		report(im, in, lineno, file_bad, ERR_INPUT, jn_txn_error(txn), rc);
+	} else if (rc == JN_ECONFLICT || rc == JN_EIDCLASH) {
+		report(im, in, lineno, file_bad, ERR_CONFLICT, jn_txn_error(txn), rc);
+	} else {
+		return rc;
+	}
+	return 0;
+}
+
+/* One input, in the transaction; returns 0 or an error that ends the run.
+ * Each line is decoded while the one before waits: the append of that one
+ * is told of this one (jn_append_prefetch()), whose lookups are then in the
+ * cache when its turn comes. */
 static int
 import_input(import *im, jn_txn *txn, input *in, int *stopped)
 {
 	const char *line;
 	jn_errinfo err;
-	uint64_t lineno = 0, seq;
+	uint64_t lineno = 0;
 	size_t len;
-	int rc, toolong, stored, file_bad = 0;
+	int rc, drc, toolong, file_bad = 0;
 
 	if (fseeko(in->f, 0, SEEK_SET) != 0) {
 		rc = errno;
@@ -216,9 +278,12 @@ import_input(import *im, jn_txn *txn, input *in, int *stopped)
 	}
 	clearerr(in->f);
 	reader_start(&im->rd, in->f);
+	im->pending = 0;
 	while ((rc = reader_next(&im->rd, &line, &len, &toolong)) == 1) {
 		lineno++;
 		if (toolong) {
+			if ((rc = store_pending(im, txn, in, &file_bad, stopped)) != 0)
+				return rc;
 			memset(&err, 0, sizeof err);
 			snprintf(err.msg, sizeof err.msg, "line longer than %u bytes", JL_LINE_MAX);
 			report(im, in, lineno, &file_bad, ERR_INPUT, &err, JN_EINVALID);
@@ -227,51 +292,20 @@ import_input(import *im, jn_txn *txn, input *in, int *stopped)
 		if (blank(line, len))
 			continue;
 		im->lines++;
-		rc = jl_decode(line, len, im->restore ? JL_RESTORE : 0, &im->ev, &err);
-		if (rc == JN_EINVALID) {
-			report(im, in, lineno, &file_bad, ERR_INPUT, &err, rc);
-			continue;
-		}
-		if (rc != 0)
+		drc = jl_decode(line, len, im->restore ? JL_RESTORE : 0, &im->ev[im->cur], &err);
+		if (drc != 0 && drc != JN_EINVALID)
+			return drc;
+		if (drc == 0 && !*stopped && !im->restore)
+			jn_append_prefetch(txn, &im->ev[im->cur].ev);
+		/* The line before goes first: errors come out in line order. */
+		if ((rc = store_pending(im, txn, in, &file_bad, stopped)) != 0)
 			return rc;
-		if (*stopped)
-			continue;	/* decode only: the transaction is done for */
-		if (im->restore) {
-			rc = jn_restore(txn, &im->ev.ev);
-			if (rc == 0) {
-				im->events++;
-				im->stored++;
-				if (im->first == 0)
-					im->first = im->ev.ev.seq;
-				im->last = im->ev.ev.seq;
-			} else if (rc == JN_ECHAIN || rc == JN_EINVALID || rc == JN_ECONFLICT ||
-			    rc == JN_EIDCLASH) {
-				/* Nothing after a break can chain: check the rest's syntax only. */
-				report(im, in, lineno, &file_bad, rc == JN_ECHAIN ? ERR_CHAIN :
-				    rc == JN_EINVALID ? ERR_INPUT : ERR_CONFLICT, jn_txn_error(txn), rc);
-				*stopped = 1;
-			} else {
-				return rc;
-			}
+		if (drc == JN_EINVALID) {
+			report(im, in, lineno, &file_bad, ERR_INPUT, &err, drc);
 		} else {
-			rc = jn_append(txn, &im->ev.ev, &seq, &stored);
-			if (rc == 0) {
-				im->events++;
-				if (stored) {
-					im->stored++;
-					if (im->first == 0)
-						im->first = seq;
-					im->last = seq;
-				} else {
-					im->dups++;
-				}
-			} else if (rc == JN_EINVALID) {
-				report(im, in, lineno, &file_bad, ERR_INPUT, jn_txn_error(txn), rc);
-			} else if (rc == JN_ECONFLICT || rc == JN_EIDCLASH) {
-				report(im, in, lineno, &file_bad, ERR_CONFLICT, jn_txn_error(txn), rc);
-			} else {
-				return rc;
-			}
+			im->pending = 1;
+			im->pending_line = lineno;
+			im->cur = !im->cur;
 		}
 		if ((im->lines & 4095) == 0)
 			oy_progress_tick(&im->prog, "importing", im->lines, 0);
@@ -283,7 +317,7 @@ import_input(import *im, jn_txn *txn, input *in, int *stopped)
 		im->io_reported = 1;
 		return rc;
 	}
-	return 0;
+	return store_pending(im, txn, in, &file_bad, stopped);
 }
 
 static int
@@ -516,7 +550,8 @@ env_close:
 	jn_env_close(env);
 done:
 	close_inputs(&im);
-	jl_event_free(&im.ev);
+	jl_event_free(&im.ev[0]);
+	jl_event_free(&im.ev[1]);
 	jl_buf_free(&im.rd.line);
 	free(im.rd.blk);
 	free(im.in);
