@@ -9,7 +9,8 @@
  * themselves, unless the projection asks for everything (PJ_ALL, the audit).
  * With an as-of day, events that occurred after it are skipped too.
  *
- * Per event the loop allocates nothing and decodes nothing but the date:
+ * Per event the loop allocates nothing and decodes nothing but the date (and,
+ * for a projection that gives a hint, the case id of a case stream):
  * handlers read the data fields they need with jn_data_get().
  */
 #ifndef OYAKO_REPLAY_H
