@@ -141,6 +141,23 @@ on_checkup(void *ctx, const pj_ev *e)
 	return 0;
 }
 
+static void
+count(pj_annual *a, int type, int value, uint32_t room)
+{
+	switch (type) {
+	case JN_T_CLASS_ATTENDED:
+		a->rooms[room].groups++;
+		a->rooms[room].couples += value;
+		break;
+	case JN_T_INTERVIEW_8MONTH:
+		a->interviews[value]++;
+		break;
+	case JN_T_HAPPYBABY_CONTACT:
+		a->happybaby[value]++;
+		break;
+	}
+}
+
 /* The case of a case event when it is one of the few that the table
  * follows (those with a retracted handbook.issued), else NULL. */
 static pj_case *
@@ -148,20 +165,39 @@ suspect(pj_annual *a, const jn_event *ev)
 {
 	uint8_t id[JN_ID_LEN];
 
-	if (a->m.ncases == 0 || ev->stream.n != 41 || pj_uuid_fast(ev->stream.p + 5, id) != 0)
+	if (a->m.nlive == 0 || ev->stream.n != 41 || pj_uuid_fast(ev->stream.p + 5, id) != 0)
 		return NULL;
 	return pj_model_case(&a->m, id, 0, NULL);
 }
 
 /* A live handbook.issued: the case exists.  Only the suspects need to be
- * told: a case whose first handbook.issued is live exists from the start. */
+ * told: a case whose first handbook.issued is live exists from the start.
+ * And it exists for good: whether a handbook.issued is retracted is known
+ * when it is read, so one read as live stays live, and the journal takes no
+ * other handbook.issued for the case after it.  So the suspect's waiting
+ * events count now and the suspect is let go: the records follow the cases
+ * still in doubt, not every correction in the log's history. */
 static int
 on_handbook(void *ctx, const pj_ev *e)
 {
+	pj_annual *a = ctx;
 	pj_case *c;
+	uint32_t ci;
+	size_t i, n;
 
-	if ((c = suspect(ctx, e->ev)) != NULL)
-		c->exists = 1;
+	if ((c = suspect(a, e->ev)) == NULL)
+		return 0;
+	ci = (uint32_t)(c - a->m.cases);
+	for (i = n = 0; i < a->npending; i++) {
+		const pj_pending *p = &a->pending[i];
+		if (p->casei == ci)
+			count(a, p->type, p->value, p->room);
+		else
+			a->pending[n++] = *p;
+	}
+	a->npending = n;
+	/* Its record may go to another suspect: none of its entries is left. */
+	pj_model_evict(&a->m, c);
 	return 0;
 }
 
@@ -179,23 +215,6 @@ on_retracted(void *ctx, const pj_ev *e)
 	    pj_uuid_fast(ev->stream.p + 5, id) != 0)
 		return 0;
 	return pj_model_case(&a->m, id, 1, &rc) ? 0 : rc;
-}
-
-static void
-count(pj_annual *a, int type, int value, uint32_t room)
-{
-	switch (type) {
-	case JN_T_CLASS_ATTENDED:
-		a->rooms[room].groups++;
-		a->rooms[room].couples += value;
-		break;
-	case JN_T_INTERVIEW_8MONTH:
-		a->interviews[value]++;
-		break;
-	case JN_T_HAPPYBABY_CONTACT:
-		a->happybaby[value]++;
-		break;
-	}
 }
 
 static int

@@ -680,6 +680,38 @@ test_annual_retracted_handbook(void **state)
 	pj_annual_free(&a);
 }
 
+/* A suspect (a case whose handbook.issued was retracted) is let go when a
+ * live handbook.issued comes: its waiting interview counts then, its later
+ * one counts directly, and the record it leaves may serve the next suspect,
+ * whose waiting interview must still not count. */
+static void
+test_annual_reissued_suspects(void **state)
+{
+	pj_annual a;
+	pj_prov p;
+	uint64_t hb;
+	const char *hbdata = "{\"district\":\"n\",\"due_date\":\"2025-12-01\",\"support_needed\":false}";
+
+	add("room.opened", "room:a", "2021-01-01", "{\"name\":\"A\"}");
+	hb = add("handbook.issued", CA, "2025-04-01", hbdata);
+	add("interview.8month", CA, "2025-10-01", "{\"mode\":\"group\"}");
+	retract(hb, CA, "2025-10-02");
+	add("handbook.issued", CA, "2025-04-01", hbdata);
+	add("interview.8month", CA, "2025-10-05", "{\"mode\":\"individual\"}");
+	hb = add("handbook.issued", CB, "2025-05-01", hbdata);
+	add("interview.8month", CB, "2025-10-01", "{\"mode\":\"visit\"}");
+	retract(hb, CB, "2025-10-02");
+	assert_int_equal(pj_annual_run(env, 0, 2025, &a, &p), 0);
+	assert_int_equal(a.interviews[PJ_IV_GROUP], 1);
+	assert_int_equal(a.interviews[PJ_IV_INDIVIDUAL], 1);
+	assert_int_equal(a.interviews[PJ_IV_VISIT], 0);
+	/* Case B alone is still in doubt; case A's record was reused. */
+	assert_int_equal(a.m.nlive, 1);
+	assert_int_equal(a.m.ncases, 1);
+	assert_int_equal(a.npending, 1);
+	pj_annual_free(&a);
+}
+
 /* The retracted-event hook: it sees each retracted event (after as-of too),
  * never a retraction, and its error stops the replay. */
 static uint64_t hooked[4];
@@ -866,6 +898,7 @@ main(void)
 		cmocka_unit_test(test_flag_names_sorted),
 		T(test_annual_rooms_and_boundaries),
 		T(test_annual_retracted_handbook),
+		T(test_annual_reissued_suspects),
 		T(test_replay_retracted_hook),
 		cmocka_unit_test(test_uuid_fast),
 		cmocka_unit_test(test_recorded_day),
