@@ -165,7 +165,7 @@ suspect(pj_annual *a, const jn_event *ev)
 {
 	uint8_t id[JN_ID_LEN];
 
-	if (a->m.nlive == 0 || ev->stream.n != 41 || pj_uuid_fast(ev->stream.p + 5, id) != 0)
+	if (a->m.nlive == 0 || pj_case_id(ev, id) != 0)
 		return NULL;
 	return pj_model_case(&a->m, id, 0, NULL);
 }
@@ -211,8 +211,7 @@ on_retracted(void *ctx, const pj_ev *e)
 	uint8_t id[JN_ID_LEN];
 	int rc = 0;
 
-	if (ev->type_code != JN_T_HANDBOOK_ISSUED || ev->stream.n != 41 ||
-	    pj_uuid_fast(ev->stream.p + 5, id) != 0)
+	if (ev->type_code != JN_T_HANDBOOK_ISSUED || pj_case_id(ev, id) != 0)
 		return 0;
 	return pj_model_case(&a->m, id, 1, &rc) ? 0 : rc;
 }

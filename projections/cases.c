@@ -321,14 +321,6 @@ pj_model_evict(pj_model *m, pj_case *c)
 	m->free = (uint32_t)(c - m->cases);
 }
 
-/* Parses the UUID of a case stream (36 chars after "case:").  0 or -1. */
-int
-pj_uuid_fast(const char *p, uint8_t id[JN_ID_LEN])
-{
-	/* The library's parser is table-driven: no branch per digit. */
-	return jn_uuid_parse((jn_str){ p, 36 }, id) == 0 ? 0 : -1;
-}
-
 /* pj_hint for the model: the case's slot at stage 0, its record at stage 1.
  * memo keeps the id's hash (+ 1 << 32: "a case") between the two. */
 static void
@@ -363,14 +355,12 @@ model_hint(void *ctx, const pj_ev *e, int stage, uint64_t *memo)
 static pj_case *
 case_of(pj_model *m, const pj_ev *e, int create, int *rc)
 {
-	const jn_event *ev = e->ev;
 	uint8_t id[JN_ID_LEN];
 
 	*rc = 0;
 	if (e->case_id)
 		return pj_model_case(m, e->case_id, create, rc);
-	if (ev->stream.n != 41 || memcmp(ev->stream.p, "case:", 5) != 0 ||
-	    pj_uuid_fast(ev->stream.p + 5, id) != 0)
+	if (pj_case_id(e->ev, id) != 0)
 		return NULL;
 	return pj_model_case(m, id, create, rc);
 }

@@ -140,9 +140,6 @@ pj_case *pj_model_case(pj_model *m, const uint8_t id[JN_ID_LEN], int create, int
  */
 void pj_model_evict(pj_model *m, pj_case *c);
 
-/* Parses a canonical UUID (36 chars): 0, or -1 when malformed. */
-int pj_uuid_fast(const char *p, uint8_t id[JN_ID_LEN]);
-
 /* Fills handlers with the model's (ctx: the pj_model). */
 void pj_model_handlers(pj_handler handlers[JN_T_COUNT]);
 

@@ -52,6 +52,21 @@ pj_date(jn_str s, int32_t *dayp, int64_t *stampp)
 }
 
 int
+pj_uuid_fast(const char *p, uint8_t id[JN_ID_LEN])
+{
+	/* The library's parser is table-driven: no branch per digit. */
+	return jn_uuid_parse((jn_str){ p, 36 }, id) == 0 ? 0 : -1;
+}
+
+int
+pj_case_id(const jn_event *ev, uint8_t id[JN_ID_LEN])
+{
+	if (ev->stream.n != 41 || memcmp(ev->stream.p, "case:", 5) != 0)
+		return -1;
+	return pj_uuid_fast(ev->stream.p + 5, id);
+}
+
+int
 pj_replay(jn_env *env, const pj_opts *opts, pj_handler const handlers[JN_T_COUNT],
     void *ctx, pj_prov *prov)
 {
@@ -112,8 +127,7 @@ pj_replay(jn_env *env, const pj_opts *opts, pj_handler const handlers[JN_T_COUNT
 			a->e.case_id = NULL;
 			a->memo = 0;
 			if (hint) {
-				if (a->ev.stream.n == 41 && memcmp(a->ev.stream.p, "case:", 5) == 0 &&
-				    jn_uuid_parse((jn_str){ a->ev.stream.p + 5, 36 }, a->id) == 0)
+				if (pj_case_id(&a->ev, a->id) == 0)
 					a->e.case_id = a->id;
 				hint(ctx, &a->e, 0, &a->memo);
 			}

@@ -98,6 +98,13 @@ int pj_date(jn_str s, int32_t *dayp, int64_t *stampp);
 /* Days since 1970-01-01 of a (valid) civil date. */
 int32_t pj_days(int y, int m, int d);
 
+/* Parses a canonical UUID (36 chars): 0, or -1 when malformed. */
+int pj_uuid_fast(const char *p, uint8_t id[JN_ID_LEN]);
+
+/* The id of ev's stream when it is "case:<uuid>": 0, or -1 for any other
+ * stream. */
+int pj_case_id(const jn_event *ev, uint8_t id[JN_ID_LEN]);
+
 /* The stamp of a day without a time of day: all timed events of that day
  * sort after it. */
 #define PJ_STAMP(day) ((int64_t)(day) * 1441)

@@ -326,6 +326,15 @@ typedef struct batch {
 	int n_good, bad_at;
 } batch;
 
+/* Decodes line into e and appends it in txn: the library's code. */
+static int
+append_line(jn_txn *txn, jl_event *e, const char *line, int *storedp)
+{
+	int rc = jl_decode(line, strlen(line), 0, e, NULL);
+
+	return rc != 0 ? rc : jn_append(txn, &e->ev, NULL, storedp);
+}
+
 static int
 batch_fn(jn_txn *txn, void *arg)
 {
@@ -337,8 +346,7 @@ batch_fn(jn_txn *txn, void *arg)
 	for (i = 0; i < b->n_good + (b->bad_at >= 0) && rc == 0; i++) {
 		snprintf(line, sizeof line, "{\"type\":\"room.visited\",\"stream\":\"case:" CASE1 "\",\"occurred\":\"%s\",\"actor\":\"c\",\"data\":{\"room\":\"kokinu\"}}",
 		    i == b->bad_at ? "2025-04-31" : "2025-05-01");
-		if ((rc = jl_decode(line, strlen(line), 0, &e, NULL)) == 0)
-			rc = jn_append(txn, &e.ev, NULL, NULL);
+		rc = append_line(txn, &e, line, NULL);
 	}
 	jl_event_free(&e);
 	return rc;
@@ -361,9 +369,9 @@ test_batch_atomic(void **state)
 
 /* Ids of four shapes in one transaction: random (buckets of one or two in
  * the commit's sort), small buckets in reverse order, a run sharing their
- * first two bytes (one large bucket), and counters in the last bytes only.  Into an empty journal the sorted ids
- * go in with MDB_APPEND, which refuses a key out of order: the commit fails
- * if the sort is wrong.  After it every id must be found at its own seq, a
+ * first two bytes (one large bucket), and counters in the last bytes only.
+ * Into an empty journal the sorted ids go in with MDB_APPEND, which refuses
+ * a key out of order: the commit fails if the sort is wrong.  After it every id must be found at its own seq, a
  * second run must store nothing, and verify must find the id index whole. */
 static int
 ids_fn(jn_txn *txn, void *arg)
@@ -393,8 +401,7 @@ ids_fn(jn_txn *txn, void *arg)
 			snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", i);
 		}
 		snprintf(line, sizeof line, "{\"id\":\"%s\",\"type\":\"room.opened\",\"stream\":\"room:r%d\",\"occurred\":\"2025-05-01\",\"actor\":\"c\",\"data\":{\"name\":\"r\"}}", id, i);
-		if ((rc = jl_decode(line, strlen(line), 0, &e, NULL)) == 0 &&
-		    (rc = jn_append(txn, &e.ev, NULL, &stored)) == 0)
+		if ((rc = append_line(txn, &e, line, &stored)) == 0)
 			*stored_total += stored;
 	}
 	jl_event_free(&e);
@@ -448,8 +455,7 @@ long_fn(jn_txn *txn, void *arg)
 			snprintf(line, sizeof line, "{\"type\":\"checkup.held\",\"stream\":\"checkup:%s\",\"occurred\":\"2025-07-10\",\"actor\":\"t\",\"data\":{\"kind\":\"3-4m\"}}", name);
 		else
 			snprintf(line, sizeof line, "{\"type\":\"checkup.attended\",\"stream\":\"case:" CASE1 "\",\"occurred\":\"2025-07-10\",\"actor\":\"t\",\"data\":{\"session\":\"checkup:%s\",\"shared_with_nurse\":%s}}", name, i == 1 ? "true" : "false");
-		if ((rc = jl_decode(line, strlen(line), 0, &e, NULL)) == 0)
-			rc = jn_append(txn, &e.ev, NULL, NULL);
+		rc = append_line(txn, &e, line, NULL);
 	}
 	jl_event_free(&e);
 	return rc;

@@ -783,6 +783,19 @@ test_uuid_fast(void **state)
 	assert_int_equal(pj_uuid_fast("aaaaaaaa-0000-4000-8000-00000000000g", b), -1);
 	assert_int_equal(pj_uuid_fast("aaaaaaaa00000-4000-8000-000000000001", b), -1);
 	assert_int_equal(pj_uuid_fast("aaaaaaaa-0000-4000-8000:000000000001", b), -1);
+	/* pj_case_id: the same id from a case stream, nothing from another. */
+	{
+		jn_event ev = { 0 };
+
+		ev.stream = jn_str_c(CA);
+		memset(b, 0, sizeof b);
+		assert_int_equal(pj_case_id(&ev, b), 0);
+		assert_memory_equal(a, b, JN_ID_LEN);
+		ev.stream = jn_str_c("room:" CASE_A);
+		assert_int_equal(pj_case_id(&ev, b), -1);
+		ev.stream = jn_str_c(CA "0");
+		assert_int_equal(pj_case_id(&ev, b), -1);
+	}
 }
 
 static void
