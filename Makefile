@@ -12,7 +12,7 @@ B       ?= $(if $(SAN),build-san,build)
 SOVERSION = 1
 VERSION   = 0.1.0
 
-PKGS     = lmdb msgpack libsodium jansson uuid
+PKGS     = lmdb msgpack libsodium jansson uuid libmicrohttpd xlsxwriter
 
 # Install missing Debian packages before pkg-config is asked for flags below:
 # on a fresh machine this has to happen while the Makefile is read.
@@ -30,13 +30,19 @@ SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 SANFLAGS = $(if $(SAN),$(SANITIZE))
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-ALL_CFLAGS = $(BASEFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Ijournal -Iprojections -Itools/common $(CFLAGS)
+ALL_CFLAGS = $(BASEFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Ijournal -Iprojections -Ivault -Iserver -Itools/common $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 
 JOURNAL_SRC = $(wildcard journal/*.c)
 JOURNAL_OBJ = $(JOURNAL_SRC:%.c=$(B)/%.o)
 PROJ_SRC    = $(wildcard projections/*.c)
 PROJ_OBJ    = $(PROJ_SRC:%.c=$(B)/%.o)
+# vault/ (person data, BRIEF section 11) and server/ (oyako serve, section
+# 10): internal archives beside libprojections.a; journal/ knows neither.
+VAULT_SRC   = $(wildcard vault/*.c)
+VAULT_OBJ   = $(VAULT_SRC:%.c=$(B)/%.o)
+SERVER_SRC  = $(wildcard server/*.c)
+SERVER_OBJ  = $(SERVER_SRC:%.c=$(B)/%.o)
 TOOLS       = $(filter-out common,$(notdir $(wildcard tools/*)))
 CLI_SRC     = $(wildcard tools/common/*.c)
 CLI_OBJ     = $(CLI_SRC:%.c=$(B)/%.o)
@@ -55,10 +61,14 @@ BENCH_BINS  = $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 LIBA  = $(B)/liboyako.a
 LIBSO = $(B)/liboyako.so.$(SOVERSION)
 PROJA = $(B)/libprojections.a
+VAULTA = $(B)/libvault.a
+SERVERA = $(B)/libserver.a
+# What every tool links, in link order.
+TOOL_LIBS = $(SERVERA) $(CLIA) $(VAULTA) $(PROJA) $(LIBA)
 
 .PHONY: all deps check check-fast check-san valgrind demo bench fuzz soak install clean
 
-all: $(LIBA) $(LIBSO) $(PROJA) $(CLIA) $(TOOL_BINS) $(UNIT_BINS) $(TEST_TOOLS) $(BENCH_BINS)
+all: $(LIBA) $(LIBSO) $(PROJA) $(VAULTA) $(SERVERA) $(CLIA) $(TOOL_BINS) $(UNIT_BINS) $(TEST_TOOLS) $(BENCH_BINS)
 
 # Installs the Debian packages the build needs when pkg-config cannot find
 # them (as root, with apt-get); a no-op on a machine that has them.  Every
@@ -81,18 +91,26 @@ $(PROJA): $(PROJ_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(VAULTA): $(VAULT_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(SERVERA): $(SERVER_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
 # A tool is the folder tools/NAME: every .c in it makes bin/NAME.
 # Keep objects: they are intermediate files of the tool rule.
 .SECONDARY:
 .SECONDEXPANSION:
 # (No '%' inside: make would put the stem there before expanding.)
-$(B)/bin/%: $$(addprefix $(B)/,$$(addsuffix .o,$$(basename $$(wildcard tools/$$*/*.c)))) $(CLIA) $(PROJA) $(LIBA)
+$(B)/bin/%: $$(addprefix $(B)/,$$(addsuffix .o,$$(basename $$(wildcard tools/$$*/*.c)))) $(TOOL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(CLIA) $(PROJA) $(LIBA) $(PKG_LIBS) -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(TOOL_LIBS) $(PKG_LIBS) -lpthread -lm
 
-$(B)/tests/%: $(B)/tests/unit/%.o $(CLIA) $(PROJA) $(LIBA)
+$(B)/tests/%: $(B)/tests/unit/%.o $(TOOL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(CLIA) $(PROJA) $(LIBA) $(PKG_LIBS) -lcmocka -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TOOL_LIBS) $(PKG_LIBS) -lcmocka -lpthread -lm
 
 $(B)/tests/tools/%: tests/tools/%.c
 	@mkdir -p $(dir $@)

@@ -13,11 +13,12 @@
 
 #include "internal.h"
 
-enum skind { SK_ANY, SK_ROOM, SK_STAFF, SK_MEETING, SK_CHECKUP, SK_CASE };
+enum skind { SK_ANY, SK_ROOM, SK_STAFF, SK_MEETING, SK_CHECKUP, SK_CASE, SK_ACCESS };
 
 static const char *const skind_prefix[] = {
 	[SK_ANY] = "", [SK_ROOM] = "room:", [SK_STAFF] = "staff:",
 	[SK_MEETING] = "meeting:", [SK_CHECKUP] = "checkup:", [SK_CASE] = "case:",
+	[SK_ACCESS] = "access:",
 };
 
 enum fkind {
@@ -31,7 +32,8 @@ enum fkind {
 	F_CASES,	/* array of distinct case uuids, each an opened case */
 	F_ROOM,		/* code of an opened room */
 	F_SESSION,	/* "checkup:<any>", an existing stream */
-	F_TARGET	/* event id (uuid) */
+	F_TARGET,	/* event id (uuid) */
+	F_CASEREFS	/* array of >= 0 distinct case uuids, each an existing case stream */
 };
 
 typedef struct field {
@@ -46,6 +48,8 @@ static const char *const v_34m[] = { "3-4m", NULL };
 static const char *const v_interview[] = { "group", "individual", "visit", NULL };
 static const char *const v_happybaby[] = { "home", "room", "checkup", NULL };
 static const char *const v_closed[] = { "moved_out", "pregnancy_ended", "completed", "other", NULL };
+static const char *const v_roles[] = { "intake", "coordinator", "nurse", "auditor", "admin", NULL };
+static const char *const v_change[] = { "added", "revoked", "role", NULL };
 static const char *const v_needs[] = { "young", "single", "economic", "mental", "no_support",
 	"unplanned", "late_notice", "multiple", "other", NULL };
 
@@ -64,7 +68,8 @@ static const size_t catalog_len[JN_T_COUNT] = {
 	sizeof "birth.registered" - 1, sizeof "happybaby.contact" - 1, sizeof "checkup.attended" - 1,
 	sizeof "room.visited" - 1, sizeof "referral.made" - 1, sizeof "support.flagged" - 1,
 	sizeof "support.cleared" - 1, sizeof "case.transferred" - 1, sizeof "case.closed" - 1,
-	sizeof "event.retracted" - 1,
+	sizeof "event.retracted" - 1, sizeof "case.forgotten" - 1, sizeof "person.accessed" - 1,
+	sizeof "staff.account_changed" - 1,
 };
 
 /* Indexed by jn_type. */
@@ -103,6 +108,12 @@ static const type_row catalog[JN_T_COUNT] = {
 	[JN_T_CASE_CLOSED] = { "case.closed", SK_CASE, { { "reason", F_ENUM, 1, v_closed } } },
 	[JN_T_EVENT_RETRACTED] = { "event.retracted", SK_ANY,
 	    { { "target", F_TARGET, 1, NULL }, { "reason", F_TEXT, 1, NULL } } },
+	[JN_T_CASE_FORGOTTEN] = { "case.forgotten", SK_CASE, { { "reason", F_TEXT, 1, NULL } } },
+	[JN_T_PERSON_ACCESSED] = { "person.accessed", SK_ACCESS,
+	    { { "cases", F_CASEREFS, 1, NULL }, { "purpose", F_TEXT, 1, NULL } } },
+	[JN_T_STAFF_ACCOUNT_CHANGED] = { "staff.account_changed", SK_STAFF,
+	    { { "role", F_ENUM, 1, v_roles }, { "change", F_ENUM, 1, v_change },
+	      { "coordinator", F_TEXT, 0, NULL } } },
 };
 
 jn_type
@@ -165,7 +176,7 @@ jn_check_text(jn_str s, size_t max)
 static enum skind
 stream_kind(jn_str s, jn_str *rest)
 {
-	for (int k = SK_ROOM; k <= SK_CASE; k++) {
+	for (int k = SK_ROOM; k <= SK_ACCESS; k++) {
 		size_t n = strlen(skind_prefix[k]);
 		if (s.n > n && memcmp(s.p, skind_prefix[k], n) == 0) {
 			rest->p = s.p + n;
@@ -192,6 +203,22 @@ is_code(jn_str s, int upper_ok)
 
 #define SHOW(s) (int)((s).n > 60 ? 60 : (s).n), (s).p
 
+/* staff: streams name coordinators (C01) and, since the server, accounts,
+ * whose names are actors such as nurse:N07. */
+static int
+is_staff_name(jn_str s)
+{
+	if (s.n == 0 || s.n > 64)
+		return 0;
+	for (size_t i = 0; i < s.n; i++) {
+		char c = s.p[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '_' || c == '-' || c == ':' || c == '.' || c == '@'))
+			return 0;
+	}
+	return 1;
+}
+
 static int
 check_stream(jn_txn *txn, jn_str s)
 {
@@ -214,16 +241,19 @@ check_stream(jn_txn *txn, jn_str s)
 			    "'%.*s': a room code is 1-32 of a-z, 0-9, '_', '-'", SHOW(s));
 		return 0;
 	case SK_STAFF:
-		if (!is_code(rest, 1))
+		if (!is_staff_name(rest))
 			return jn_fail(txn, JN_EINVALID, "stream",
-			    "'%.*s': a staff code is 1-32 of A-Z, a-z, 0-9, '_', '-'", SHOW(s));
+			    "'%.*s': a staff code or account name is 1-64 of A-Z, a-z, 0-9, '_', '-', ':', '.', '@'",
+			    SHOW(s));
 		return 0;
 	case SK_MEETING:
 	case SK_CHECKUP:
+	case SK_ACCESS:
 		return 0;
 	default:
 		return jn_fail(txn, JN_EINVALID, "stream",
-		    "'%.*s' is not case:, room:, staff:, meeting: or checkup: followed by a name", SHOW(s));
+		    "'%.*s' is not case:, room:, staff:, meeting:, checkup: or access: followed by a name",
+		    SHOW(s));
 	}
 }
 
@@ -372,6 +402,7 @@ check_field(jn_txn *txn, const field *f, const char *fname, const jn_value *v)
 	case F_ENUMS:
 	case F_TEXTS:
 	case F_CASES:
+	case F_CASEREFS:
 		if (v->kind != JN_V_ARRAY)
 			return jn_fail(txn, JN_EINVALID, fname, "must be an array");
 		if (f->kind == F_TEXTS && v->n == 0)
@@ -394,6 +425,19 @@ check_field(jn_txn *txn, const field *f, const char *fname, const jn_value *v)
 				if (rc == JN_ENOTFOUND || (rc == 0 && h.live_open == 0))
 					return jn_fail(txn, JN_EINVALID, fname,
 					    "case '%.*s' is not opened (no handbook.issued)", SHOW(e.s));
+				if (rc != 0)
+					return rc;
+			}
+			if (f->kind == F_CASEREFS) {
+				/* A person's data can outlive its handbook.issued
+				 * (retracted, forgotten): the stream need only exist. */
+				if (jn_uuid_parse_canon(e.s, id) != 0)
+					return jn_fail(txn, JN_EINVALID, fname,
+					    "'%.*s' is not a lowercase UUID", SHOW(e.s));
+				rc = ref_head(txn, "case:", e.s, &h);
+				if (rc == JN_ENOTFOUND)
+					return jn_fail(txn, JN_EINVALID, fname,
+					    "case '%.*s' does not exist", SHOW(e.s));
 				if (rc != 0)
 					return rc;
 			}
@@ -449,6 +493,12 @@ check_retraction(jn_txn *txn, const jn_event *ev)
 		return jn_fail(txn, JN_EINVALID, "data.target",
 		    "'%.*s' is a retraction, which cannot be retracted (append the event again instead)",
 		    SHOW(v.s));
+	/* The trail of erasures, reads of person data and account changes
+	 * must not be hidden from an auditor. */
+	if (tgt.type_code == JN_T_CASE_FORGOTTEN || tgt.type_code == JN_T_PERSON_ACCESSED ||
+	    tgt.type_code == JN_T_STAFF_ACCOUNT_CHANGED)
+		return jn_fail(txn, JN_EINVALID, "data.target",
+		    "'%.*s' is a %s, which cannot be retracted", SHOW(v.s), jn_type_name(tgt.type_code));
 	rc = jn_retracted_by(txn, tgt.seq, &by);
 	if (rc == 0)
 		return jn_fail(txn, JN_EINVALID, "data.target",
@@ -540,7 +590,11 @@ jn_validate(jn_txn *txn, const jn_event *ev, jn_type t)
 			return jn_fail(txn, JN_EINVALID, "stream",
 			    "case '%.*s' already has a handbook.issued (retract it first to correct it)",
 			    SHOW(ev->stream));
-		if (t != JN_T_HANDBOOK_ISSUED && t != JN_T_EVENT_RETRACTED && h.live_open == 0)
+		if (t == JN_T_CASE_FORGOTTEN && rc == JN_ENOTFOUND)
+			return jn_fail(txn, JN_EINVALID, "stream",
+			    "case '%.*s' does not exist", SHOW(ev->stream));
+		if (t != JN_T_HANDBOOK_ISSUED && t != JN_T_EVENT_RETRACTED && t != JN_T_CASE_FORGOTTEN &&
+		    h.live_open == 0)
 			return jn_fail(txn, JN_EINVALID, "stream",
 			    "case '%.*s' is not opened: its first event must be handbook.issued",
 			    SHOW(ev->stream));

@@ -78,6 +78,11 @@ typedef enum jn_type {
 	JN_T_CASE_TRANSFERRED,
 	JN_T_CASE_CLOSED,
 	JN_T_EVENT_RETRACTED,
+	/* Added with the server and the vault (BRIEF sections 10, 11);
+	 * projections ignore them. */
+	JN_T_CASE_FORGOTTEN,
+	JN_T_PERSON_ACCESSED,
+	JN_T_STAFF_ACCOUNT_CHANGED,
 	JN_T_COUNT
 } jn_type;
 

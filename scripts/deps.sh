@@ -6,13 +6,21 @@ set -u
 need=""
 command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
 for pair in lmdb:liblmdb-dev msgpack:libmsgpack-dev libsodium:libsodium-dev \
-    jansson:libjansson-dev uuid:uuid-dev cmocka:libcmocka-dev sqlite3:libsqlite3-dev; do
+    jansson:libjansson-dev uuid:uuid-dev cmocka:libcmocka-dev sqlite3:libsqlite3-dev \
+    libmicrohttpd:libmicrohttpd-dev xlsxwriter:libxlsxwriter-dev; do
 	pc=${pair%%:*} pkg=${pair#*:}
 	pkg-config --exists "$pc" 2>/dev/null || need="$need $pkg"
 done
-for pair in sqlite3:sqlite3 valgrind:valgrind python3:python3 mdb_stat:lmdb-utils; do
+for pair in sqlite3:sqlite3 valgrind:valgrind python3:python3 mdb_stat:lmdb-utils curl:curl openssl:openssl \
+    iconv:libc-bin chromium:chromium chromedriver:chromium-driver; do
 	cmd=${pair%%:*} pkg=${pair#*:}
 	command -v "$cmd" >/dev/null 2>&1 || need="$need $pkg"
+done
+# The tests read what we write with real readers, in Debian's own python3
+# (/usr/bin/python3: a python3 earlier on PATH may not see these modules).
+for pair in openpyxl:python3-openpyxl selenium:python3-selenium; do
+	mod=${pair%%:*} pkg=${pair#*:}
+	/usr/bin/python3 -c "import $mod" >/dev/null 2>&1 || need="$need $pkg"
 done
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then

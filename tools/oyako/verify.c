@@ -105,7 +105,7 @@ txn_abort:
 }
 
 /* The stream kinds that stats counts, by the prefix of the stream name. */
-static const char *const kinds[] = { "case", "room", "staff", "meeting", "checkup" };
+static const char *const kinds[] = { "case", "room", "staff", "meeting", "checkup", "access" };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
 static void
