@@ -232,6 +232,26 @@ out:
 	return ex;
 }
 
+int
+vc_names_cases(vc_names *nm, const vc_opts *vo, jn_env *env, const char *dir,
+    const char *default_purpose, const pj_model *m, const uint32_t *idx, size_t n)
+{
+	uint8_t (*ids)[JN_ID_LEN];
+	size_t i;
+	int ex;
+
+	memset(nm, 0, sizeof *nm);
+	if ((ids = malloc((n ? n : 1) * sizeof *ids)) == NULL) {
+		cli_error("out of memory");
+		return EX_IO;
+	}
+	for (i = 0; i < n; i++)
+		memcpy(ids[i], m->cases[idx[i]].id, JN_ID_LEN);
+	ex = vc_names_load(nm, vo, env, dir, default_purpose, (const uint8_t (*)[JN_ID_LEN])ids, n);
+	free(ids);
+	return ex;
+}
+
 const char *
 vc_names_get(const vc_names *nm, const uint8_t id[JN_ID_LEN], int kana)
 {

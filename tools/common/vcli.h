@@ -67,6 +67,9 @@ typedef struct vc_names {
  * of ids in env, then reads their names in id order.  Returns an exit code. */
 int vc_names_load(vc_names *nm, const vc_opts *vo, jn_env *env, const char *dir,
     const char *default_purpose, const uint8_t (*ids)[JN_ID_LEN], size_t n);
+/* The same for the cases m->cases[idx[i]], i < n, of a projection. */
+int vc_names_cases(vc_names *nm, const vc_opts *vo, jn_env *env, const char *dir,
+    const char *default_purpose, const pj_model *m, const uint32_t *idx, size_t n);
 void vc_names_free(vc_names *nm);	/* accepts a zeroed one */
 
 /* The name or kana of a case: NULL for none, "(forgotten)" after forget. */
