@@ -1152,6 +1152,8 @@ vt_rotate(vt_vault *v, const uint8_t newkey[VT_KEY_LEN], size_t *np)
 		rc = VT_ESAMEKEY;
 		goto out;
 	}
+	if ((rc = shred_stale(v)) != 0)
+		goto out;
 	if ((rc = txn_begin(v, 0, &txn)) != 0)
 		goto out;
 	if ((rc = keys_current(v, txn, &kfd)) != 0 || (rc = meta_u32(v, txn, "gen", &gen)) != 0 ||
