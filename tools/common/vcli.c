@@ -129,6 +129,32 @@ vc_open(const vc_opts *vo, const char *dir, unsigned flags, int missing_ok, vt_v
 }
 
 int
+vc_case_exists(jn_env *env, const char *dir, const uint8_t id[JN_ID_LEN], int quiet)
+{
+	char stream[48], text[37];
+	jn_txn *txn;
+	uint32_t ver = 0;
+	int rc;
+
+	jn_uuid_format(id, text);
+	snprintf(stream, sizeof stream, "case:%s", text);
+	if ((rc = jn_txn_begin(env, JN_TXN_RDONLY, &txn)) == 0) {
+		rc = jn_stream_version(txn, jn_str_c(stream), &ver);
+		jn_txn_abort(txn);
+	}
+	if (rc != 0) {
+		cli_error("cannot read journal '%s': %s", dir, jn_strerror(rc));
+		return cli_exit_code(rc);
+	}
+	if (ver == 0) {
+		if (!quiet)
+			cli_error("no case '%s' in journal '%s'", text, dir);
+		return EX_NOTFOUND;
+	}
+	return EX_OK;
+}
+
+int
 vc_log_access(const vc_opts *vo, jn_env *env, const char *default_purpose,
     const uint8_t (*ids)[JN_ID_LEN], size_t n)
 {

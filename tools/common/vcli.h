@@ -51,6 +51,11 @@ int vc_key_load(const vc_opts *vo, uint8_t key[VT_KEY_LEN]);
  * gives EX_OK and *vp = NULL.  Returns an exit code after a message. */
 int vc_open(const vc_opts *vo, const char *dir, unsigned flags, int missing_ok, vt_vault **vp);
 
+/* Whether case id has a stream in the journal: EX_OK, or EX_NOTFOUND after
+ * "no case 'UUID' in journal 'DIR'" (another exit code on a read error).
+ * With quiet, no message for a missing case. */
+int vc_case_exists(jn_env *env, const char *dir, const uint8_t id[JN_ID_LEN], int quiet);
+
 /* Appends the person.accessed record of a read of ids (durably); exit code. */
 int vc_log_access(const vc_opts *vo, jn_env *env, const char *default_purpose,
     const uint8_t (*ids)[JN_ID_LEN], size_t n);
