@@ -25,7 +25,7 @@
 #include "vault.h"
 
 #define VT_FORMAT 1
-#define MAPSIZE ((size_t)64 << 30)	/* address space only: the file grows as written */
+#define MIN_MAP ((size_t)64 << 20)	/* the map grows before a write that may need more */
 
 #define KEYS_MAGIC "OYAKOVK1"
 #define KEYS_HDR 64
@@ -50,6 +50,9 @@ struct vt_vault {
 	unsigned flags;
 	uint8_t wrapk[VT_KEY_LEN], blindk[VT_KEY_LEN], kcv[32];
 	pthread_mutex_t lock;	/* guards kfd and kgen */
+	/* Held shared by every open transaction of this process, exclusively
+	 * to grow the map (LMDB remaps it: no transaction may be open). */
+	pthread_rwlock_t txlock;
 	int kfd;		/* the key file of generation kgen */
 	uint32_t kgen;
 };
@@ -619,10 +622,73 @@ blind_update(vt_vault *v, MDB_txn *txn, const uint8_t blindk[VT_KEY_LEN], const 
 
 /* ---- open and close ---- */
 
+/* Transactions go through these three, which hold txlock shared while
+ * one is open.  Another process that grew the map makes LMDB answer
+ * MDB_MAP_RESIZED: the map is adopted (exclusively) and the begin retried. */
 static int
 txn_begin(vt_vault *v, unsigned flags, MDB_txn **txnp)
 {
-	return mdb_rc(mdb_txn_begin(v->mdb, NULL, flags, txnp));
+	int rc;
+
+	for (;;) {
+		pthread_rwlock_rdlock(&v->txlock);
+		rc = mdb_txn_begin(v->mdb, NULL, flags, txnp);
+		if (rc == 0)
+			return 0;
+		pthread_rwlock_unlock(&v->txlock);
+		*txnp = NULL;
+		if (rc != MDB_MAP_RESIZED)
+			return mdb_rc(rc);
+		pthread_rwlock_wrlock(&v->txlock);
+		rc = mdb_env_set_mapsize(v->mdb, 0);
+		pthread_rwlock_unlock(&v->txlock);
+		if (rc != 0)
+			return mdb_rc(rc);
+	}
+}
+
+static void
+txn_abort(vt_vault *v, MDB_txn *txn)
+{
+	if (txn == NULL)
+		return;
+	mdb_txn_abort(txn);
+	pthread_rwlock_unlock(&v->txlock);
+}
+
+static int
+txn_commit(vt_vault *v, MDB_txn *txn)
+{
+	int rc = mdb_txn_commit(txn);
+
+	pthread_rwlock_unlock(&v->txlock);
+	return mdb_rc(rc);
+}
+
+/* Makes room in the map for a write of about `bytes` (new pages, the
+ * pages it copies, and the free ones it cannot reuse yet), and as much
+ * again as the vault holds with plus_used (a rotation rewrites the index),
+ * before it begins: a write never meets a full map. */
+static int
+ensure_room(vt_vault *v, size_t bytes, int plus_used)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	size_t want, size;
+	int rc = 0;
+
+	pthread_rwlock_wrlock(&v->txlock);
+	if ((rc = mdb_env_info(v->mdb, &info)) != 0 || (rc = mdb_env_stat(v->mdb, &st)) != 0)
+		goto out;
+	want = ((size_t)info.me_last_pgno + 1) * st.ms_psize * (plus_used ? 2 : 1) + bytes + MIN_MAP;
+	if (want > info.me_mapsize) {
+		for (size = info.me_mapsize < MIN_MAP ? MIN_MAP : info.me_mapsize; size < want; size *= 2)
+			;
+		rc = mdb_env_set_mapsize(v->mdb, size);
+	}
+out:
+	pthread_rwlock_unlock(&v->txlock);
+	return mdb_rc(rc);
 }
 
 /* Shreds key files of other generations (left by a rotation that crashed
@@ -659,7 +725,7 @@ shred_stale(vt_vault *v)
 	}
 	closedir(d);
 abort:
-	mdb_txn_abort(txn);
+	txn_abort(v, txn);
 	return rc;
 }
 
@@ -711,12 +777,13 @@ vt_open(const char *dir, const uint8_t key[VT_KEY_LEN], unsigned flags, vt_vault
 	v->flags = flags;
 	snprintf(v->dir, sizeof v->dir, "%s", dir);
 	pthread_mutex_init(&v->lock, NULL);
+	pthread_rwlock_init(&v->txlock, NULL);
 	derive(key, v->wrapk, v->blindk, v->kcv);
 	if (flags & VT_NOSYNC)
 		mflags |= MDB_NOSYNC;
 	if ((rc = mdb_env_create(&v->mdb)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(v->mdb, 4)) != 0 ||
-	    (rc = mdb_env_set_mapsize(v->mdb, MAPSIZE)) != 0 ||
+	    (rc = mdb_env_set_mapsize(v->mdb, MIN_MAP)) != 0 ||
 	    (rc = mdb_env_open(v->mdb, path, mflags, 0600)) != 0)
 		goto fail;
 	if ((rc = txn_begin(v, created ? 0 : MDB_RDONLY, &txn)) != 0)
@@ -733,10 +800,15 @@ vt_open(const char *dir, const uint8_t key[VT_KEY_LEN], unsigned flags, vt_vault
 		/* Another process may have made it meanwhile. */
 		if ((rc = mdb_get(txn, v->meta, &k, &val)) == MDB_NOTFOUND)
 			rc = vault_init(v, txn);
-		if (rc != 0 || (rc = mdb_txn_commit(txn)) != 0) {
+		if (rc != 0) {
+			txn_abort(v, txn);
 			txn = NULL;
 			goto fail;
 		}
+		rc = txn_commit(v, txn);
+		txn = NULL;
+		if (rc != 0)
+			goto fail;
 		if ((rc = txn_begin(v, MDB_RDONLY, &txn)) != 0)
 			goto fail;
 	}
@@ -759,7 +831,7 @@ vt_open(const char *dir, const uint8_t key[VT_KEY_LEN], unsigned flags, vt_vault
 	}
 	/* Committed, not aborted: an aborted transaction closes the handles
 	 * it opened. */
-	rc = mdb_txn_commit(txn);
+	rc = txn_commit(v, txn);
 	txn = NULL;
 	if (rc != 0)
 		goto fail;
@@ -768,7 +840,7 @@ vt_open(const char *dir, const uint8_t key[VT_KEY_LEN], unsigned flags, vt_vault
 	*vp = v;
 	return 0;
 fail:
-	mdb_txn_abort(txn);
+	txn_abort(v, txn);
 	vt_close(v);
 	return mdb_rc(rc);
 }
@@ -783,6 +855,7 @@ vt_close(vt_vault *v)
 	if (v->kfd >= 0)
 		close(v->kfd);
 	pthread_mutex_destroy(&v->lock);
+	pthread_rwlock_destroy(&v->txlock);
 	sodium_memzero(v, sizeof *v);
 	free(v);
 }
@@ -818,7 +891,7 @@ vt_reader_end(vt_reader *r)
 {
 	if (r == NULL)
 		return;
-	mdb_txn_abort(r->txn);
+	txn_abort(r->v, r->txn);
 	free(r);
 }
 
@@ -850,7 +923,7 @@ vt_state(vt_vault *v, const uint8_t id[JN_ID_LEN], int *statep)
 	if ((rc = txn_begin(v, MDB_RDONLY, &txn)) != 0)
 		return rc;
 	rc = entry_get(v, txn, id, statep, &slot, &val);
-	mdb_txn_abort(txn);
+	txn_abort(v, txn);
 	return rc;
 }
 
@@ -928,11 +1001,6 @@ out:
 
 /* ---- writes ---- */
 
-static int
-commit(MDB_txn *txn)
-{
-	return mdb_rc(mdb_txn_commit(txn));
-}
 
 /* Applies one patch to one case in the write txn. */
 static int
@@ -1008,7 +1076,8 @@ vt_set(vt_vault *v, const uint8_t (*ids)[JN_ID_LEN], const vt_patch *pa, size_t 
 
 	if (badp)
 		*badp = 0;
-	if ((rc = txn_begin(v, 0, &txn)) != 0)
+	/* A record, its old copy and index entries, and page overhead. */
+	if ((rc = ensure_room(v, n * 16384, 0)) != 0 || (rc = txn_begin(v, 0, &txn)) != 0)
 		return rc;
 	if ((rc = keys_current(v, txn, &kfd)) != 0 || (rc = meta_u32(v, txn, "nslots", &nslots)) != 0)
 		goto abort;
@@ -1022,9 +1091,9 @@ vt_set(vt_vault *v, const uint8_t (*ids)[JN_ID_LEN], const vt_patch *pa, size_t 
 	/* New wrapped keys are on disk before the records that need them. */
 	if (wrote && ((rc = fd_sync(v, kfd)) != 0 || (rc = meta_put_u32(v, txn, "nslots", nslots)) != 0))
 		goto abort;
-	return commit(txn);
+	return txn_commit(v, txn);
 abort:
-	mdb_txn_abort(txn);
+	txn_abort(v, txn);
 	return rc;
 }
 
@@ -1067,12 +1136,12 @@ vt_forget_begin(vt_vault *v, const uint8_t id[JN_ID_LEN])
 	uint32_t slot;
 	int rc, state;
 
-	if ((rc = txn_begin(v, 0, &txn)) != 0)
+	if ((rc = ensure_room(v, 0, 0)) != 0 || (rc = txn_begin(v, 0, &txn)) != 0)
 		return rc;
 	if ((rc = entry_get(v, txn, id, &state, &slot, &val)) != 0)
 		goto abort;
 	if (state == VT_S_FORGETTING || state == VT_S_FORGOTTEN) {
-		mdb_txn_abort(txn);
+		txn_abort(v, txn);
 		return 0;
 	}
 	/* The sealed record is replaced by the bare state; the old pages may
@@ -1080,9 +1149,9 @@ vt_forget_begin(vt_vault *v, const uint8_t id[JN_ID_LEN])
 	if ((state == VT_S_LIVE && (rc = blind_purge(v, txn, id)) != 0) ||
 	    (rc = put_state(v, txn, id, VT_S_FORGETTING, slot)) != 0)
 		goto abort;
-	return commit(txn);
+	return txn_commit(v, txn);
 abort:
-	mdb_txn_abort(txn);
+	txn_abort(v, txn);
 	return rc;
 }
 
@@ -1095,12 +1164,12 @@ vt_forget_finish(vt_vault *v, const uint8_t id[JN_ID_LEN])
 	uint32_t slot;
 	int rc, state, kfd;
 
-	if ((rc = txn_begin(v, 0, &txn)) != 0)
+	if ((rc = ensure_room(v, 0, 0)) != 0 || (rc = txn_begin(v, 0, &txn)) != 0)
 		return rc;
 	if ((rc = entry_get(v, txn, id, &state, &slot, &val)) != 0)
 		goto abort;
 	if (state == VT_S_FORGOTTEN) {
-		mdb_txn_abort(txn);
+		txn_abort(v, txn);
 		return 0;
 	}
 	if (state != VT_S_FORGETTING) {
@@ -1114,9 +1183,9 @@ vt_forget_finish(vt_vault *v, const uint8_t id[JN_ID_LEN])
 		goto abort;
 	if ((rc = put_state(v, txn, id, VT_S_FORGOTTEN, slot)) != 0)
 		goto abort;
-	return commit(txn);
+	return txn_commit(v, txn);
 abort:
-	mdb_txn_abort(txn);
+	txn_abort(v, txn);
 	return rc;
 }
 
@@ -1154,7 +1223,7 @@ vt_rotate(vt_vault *v, const uint8_t newkey[VT_KEY_LEN], size_t *np)
 	}
 	if ((rc = shred_stale(v)) != 0)
 		goto out;
-	if ((rc = txn_begin(v, 0, &txn)) != 0)
+	if ((rc = ensure_room(v, 0, 1)) != 0 || (rc = txn_begin(v, 0, &txn)) != 0)
 		goto out;
 	if ((rc = keys_current(v, txn, &kfd)) != 0 || (rc = meta_u32(v, txn, "gen", &gen)) != 0 ||
 	    (rc = meta_u32(v, txn, "nslots", &nslots)) != 0)
@@ -1230,7 +1299,7 @@ vt_rotate(vt_vault *v, const uint8_t newkey[VT_KEY_LEN], size_t *np)
 	}
 	if ((rc = meta_put(v, txn, "kcv", nkcv, 32)) != 0 || (rc = meta_put_u32(v, txn, "gen", gen + 1)) != 0)
 		goto out;
-	rc = commit(txn);
+	rc = txn_commit(v, txn);
 	txn = NULL;
 	if (rc != 0)
 		goto out;
@@ -1249,7 +1318,7 @@ vt_rotate(vt_vault *v, const uint8_t newkey[VT_KEY_LEN], size_t *np)
 		*np = count;
 out:
 	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
+	txn_abort(v, txn);
 	if (nfd >= 0)
 		close(nfd);
 	if (rc != 0 && !committed && nfd >= 0)
