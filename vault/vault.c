@@ -15,10 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <jansson.h>
 #include <lmdb.h>
 #include <sodium.h>
 
@@ -57,10 +57,18 @@ struct vt_vault {
 	uint32_t kgen;
 };
 
+/* Where wrapped keys are read: the key file, and (a reader's) a read-only
+ * map of it, so that a page of thousands of names costs no pread each. */
+typedef struct keysrc {
+	int fd;
+	const uint8_t *map;
+	size_t len;
+} keysrc;
+
 struct vt_reader {
 	vt_vault *v;
 	MDB_txn *txn;
-	int kfd;
+	keysrc ks;
 };
 
 const char *
@@ -415,16 +423,19 @@ unwrap(const uint8_t wrapk[VT_KEY_LEN], const uint8_t id[JN_ID_LEN], uint32_t sl
 
 /* Reads and unwraps the key of a case from its slot. */
 static int
-case_key(vt_vault *v, int kfd, const uint8_t id[JN_ID_LEN], uint32_t slot, uint8_t ck[VT_KEY_LEN])
+case_key(vt_vault *v, const keysrc *ks, const uint8_t id[JN_ID_LEN], uint32_t slot, uint8_t ck[VT_KEY_LEN])
 {
 	uint8_t buf[SLOT];
+	size_t off = KEYS_HDR + (size_t)slot * SLOT;
 	ssize_t got;
 	int rc;
 
-	got = pread(kfd, buf, sizeof buf, KEYS_HDR + (off_t)slot * SLOT);
-	if (got < 0)
+	/* A slot past the map was added after it was made: read it. */
+	if (ks->map && off + SLOT <= ks->len)
+		memcpy(buf, ks->map + off, SLOT);
+	else if ((got = pread(ks->fd, buf, sizeof buf, (off_t)off)) < 0)
 		return errno;
-	if (got != (ssize_t)sizeof buf)
+	else if (got != (ssize_t)sizeof buf)
 		return VT_ECORRUPT;
 	rc = unwrap(v->wrapk, id, slot, buf, ck);
 	sodium_memzero(buf, sizeof buf);
@@ -439,23 +450,46 @@ rec_ad(uint8_t *ad, const uint8_t id[JN_ID_LEN])
 	return sizeof ad_rec - 1 + JN_ID_LEN;
 }
 
+/* The plaintext of a record: per present field, in field order, one byte
+ * of field number, its length (u16 BE) and its bytes; then sodium_pad().
+ * Cheap to read back: --names opens thousands at a time. */
+static size_t
+fields_len(const vt_person *p)
+{
+	size_t n = 0;
+	int f;
+
+	for (f = 0; f < VT_NFIELDS; f++)
+		if (p->f[f])
+			n += 3 + strlen(p->f[f]);
+	return n;
+}
+
 /* Seals the person into a persons value (header + nonce + ciphertext),
  * malloc'd in *outp. */
 static int
 seal(const uint8_t ck[VT_KEY_LEN], const uint8_t id[JN_ID_LEN], uint32_t slot,
     const vt_person *p, uint8_t **outp, size_t *outn)
 {
-	uint8_t ad[64], *out = NULL, *pt = NULL;
-	size_t adlen = rec_ad(ad, id), plen, padded;
-	char *json;
-	int rc = ENOMEM;
+	uint8_t ad[64], *out = NULL, *pt;
+	size_t adlen = rec_ad(ad, id), plen = fields_len(p), at = 0, padded, n;
+	int f, rc = ENOMEM;
 
-	if ((json = vt_person_json(p)) == NULL)
-		return ENOMEM;
-	plen = strlen(json);
 	if ((pt = malloc(plen + PAD_BLOCK)) == NULL)
-		goto out;
-	memcpy(pt, json, plen);
+		return ENOMEM;
+	for (f = 0; f < VT_NFIELDS; f++) {
+		if (p->f[f] == NULL)
+			continue;
+		if ((n = strlen(p->f[f])) > VT_MAX_FIELD) {
+			rc = EINVAL;
+			goto out;
+		}
+		pt[at] = (uint8_t)f;
+		pt[at + 1] = (uint8_t)(n >> 8);
+		pt[at + 2] = (uint8_t)n;
+		memcpy(pt + at + 3, p->f[f], n);
+		at += 3 + n;
+	}
 	if (sodium_pad(&padded, pt, plen, PAD_BLOCK, plen + PAD_BLOCK) != 0) {
 		rc = EINVAL;
 		goto out;
@@ -474,43 +508,39 @@ seal(const uint8_t ck[VT_KEY_LEN], const uint8_t id[JN_ID_LEN], uint32_t slot,
 	out = NULL;
 	rc = 0;
 out:
-	if (pt)
-		sodium_memzero(pt, plen + PAD_BLOCK);
-	sodium_memzero(json, plen);
-	free(json);
+	sodium_memzero(pt, plen + PAD_BLOCK);
 	free(pt);
 	free(out);
 	return rc;
 }
 
+/* Reads the fields of an opened plaintext; VT_ECORRUPT when they are not
+ * laid out as seal() writes them (the tag made that all but impossible). */
 static int
-person_from_json(const char *s, size_t n, vt_person *p)
+fields_read(const uint8_t *pt, size_t n, vt_person *p)
 {
-	json_error_t jerr;
-	json_t *o, *v;
-	int f, rc = 0;
+	size_t at = 0, len;
+	int f, last = -1;
 
-	if ((o = json_loadb(s, n, 0, &jerr)) == NULL || !json_is_object(o)) {
-		json_decref(o);
-		return VT_ECORRUPT;
-	}
-	for (f = 0; f < VT_NFIELDS; f++) {
-		v = json_object_get(o, vt_field_name(f));
-		if (v == NULL)
-			continue;
-		if (!json_is_string(v)) {
-			rc = VT_ECORRUPT;
-			break;
+	while (at < n) {
+		if (n - at < 3 || (f = pt[at]) <= last || f >= VT_NFIELDS)
+			goto bad;
+		len = (size_t)pt[at + 1] << 8 | pt[at + 2];
+		if (len == 0 || len > VT_MAX_FIELD || len > n - at - 3 || memchr(pt + at + 3, 0, len))
+			goto bad;
+		if ((p->f[f] = malloc(len + 1)) == NULL) {
+			vt_person_clear(p);
+			return ENOMEM;
 		}
-		if ((p->f[f] = strdup(json_string_value(v))) == NULL) {
-			rc = ENOMEM;
-			break;
-		}
+		memcpy(p->f[f], pt + at + 3, len);
+		p->f[f][len] = '\0';
+		at += 3 + len;
+		last = f;
 	}
-	json_decref(o);
-	if (rc)
-		vt_person_clear(p);
-	return rc;
+	return 0;
+bad:
+	vt_person_clear(p);
+	return VT_ECORRUPT;
 }
 
 /* Opens a sealed persons value with the case key. */
@@ -532,7 +562,7 @@ unseal(const uint8_t ck[VT_KEY_LEN], const uint8_t id[JN_ID_LEN], const MDB_val 
 	    sodium_unpad(&plen, pt, clen - TAG, PAD_BLOCK) != 0)
 		rc = VT_ECORRUPT;
 	else
-		rc = person_from_json((const char *)pt, plen, p);
+		rc = fields_read(pt, plen, p);
 	sodium_memzero(pt, clen);
 	free(pt);
 	return rc;
@@ -563,7 +593,7 @@ entry_get(vt_vault *v, MDB_txn *txn, const uint8_t id[JN_ID_LEN], int *statep, u
 
 /* Reads one case in txn: its state, and for a live case its data. */
 static int
-read_case(vt_vault *v, MDB_txn *txn, int kfd, const uint8_t id[JN_ID_LEN], int *statep, vt_person *p)
+read_case(vt_vault *v, MDB_txn *txn, const keysrc *ks, const uint8_t id[JN_ID_LEN], int *statep, vt_person *p)
 {
 	uint8_t ck[VT_KEY_LEN];
 	uint32_t slot;
@@ -575,7 +605,7 @@ read_case(vt_vault *v, MDB_txn *txn, int kfd, const uint8_t id[JN_ID_LEN], int *
 		return rc;
 	if (slot == NOSLOT)
 		return VT_ECORRUPT;
-	if ((rc = case_key(v, kfd, id, slot, ck)) == 0)
+	if ((rc = case_key(v, ks, id, slot, ck)) == 0)
 		rc = unseal(ck, id, &val, p);
 	sodium_memzero(ck, sizeof ck);
 	return rc;
@@ -866,15 +896,24 @@ int
 vt_reader_begin(vt_vault *v, vt_reader **rp)
 {
 	vt_reader *r;
+	struct stat st;
 	int rc;
 
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		return ENOMEM;
 	r->v = v;
 	if ((rc = txn_begin(v, MDB_RDONLY, &r->txn)) != 0 ||
-	    (rc = keys_current(v, r->txn, &r->kfd)) != 0) {
+	    (rc = keys_current(v, r->txn, &r->ks.fd)) != 0) {
 		vt_reader_end(r);
 		return rc;
+	}
+	/* Forget's zeros (pwrite) show in a shared map at once. */
+	if (fstat(r->ks.fd, &st) == 0 && st.st_size > KEYS_HDR) {
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, r->ks.fd, 0);
+		if (m != MAP_FAILED) {
+			r->ks.map = m;
+			r->ks.len = (size_t)st.st_size;
+		}
 	}
 	*rp = r;
 	return 0;
@@ -883,7 +922,7 @@ vt_reader_begin(vt_vault *v, vt_reader **rp)
 int
 vt_reader_get(vt_reader *r, const uint8_t id[JN_ID_LEN], int *statep, vt_person *p)
 {
-	return read_case(r->v, r->txn, r->kfd, id, statep, p);
+	return read_case(r->v, r->txn, &r->ks, id, statep, p);
 }
 
 void
@@ -891,6 +930,8 @@ vt_reader_end(vt_reader *r)
 {
 	if (r == NULL)
 		return;
+	if (r->ks.map)
+		munmap((void *)r->ks.map, r->ks.len);
 	txn_abort(r->v, r->txn);
 	free(r);
 }
@@ -964,7 +1005,7 @@ vt_find(vt_vault *v, const char *text, uint8_t (**idsp)[JN_ID_LEN], size_t *np)
 			goto out;
 		}
 		/* A hash is checked against the data: no false match. */
-		if ((rc = read_case(v, r->txn, r->kfd, d.mv_data, &state, &p)) != 0)
+		if ((rc = read_case(v, r->txn, &r->ks, d.mv_data, &state, &p)) != 0)
 			goto out;
 		for (f = VT_F_NAME; f <= VT_F_KANA; f++)
 			if (state == VT_S_LIVE && p.f[f] &&
@@ -1035,7 +1076,8 @@ set_one(vt_vault *v, MDB_txn *txn, int kfd, uint32_t *nslots, int *wrote_slot,
 			rc = VT_ECORRUPT;
 			goto out;
 		}
-		if ((rc = case_key(v, kfd, id, slot, ck)) != 0 || (rc = unseal(ck, id, &val, &p)) != 0 ||
+		if ((rc = case_key(v, &(keysrc){ kfd, NULL, 0 }, id, slot, ck)) != 0 ||
+		    (rc = unseal(ck, id, &val, &p)) != 0 ||
 		    (rc = blind_update(v, txn, v->blindk, id, &p, 0)) != 0)
 			goto out;
 	}
@@ -1252,7 +1294,8 @@ vt_rotate(vt_vault *v, const uint8_t newkey[VT_KEY_LEN], size_t *np)
 			rc = VT_ECORRUPT;
 			goto out;
 		}
-		if ((rc = case_key(v, kfd, id, slot, ck)) != 0 || (rc = unseal(ck, id, &d, &p)) != 0)
+		if ((rc = case_key(v, &(keysrc){ kfd, NULL, 0 }, id, slot, ck)) != 0 ||
+		    (rc = unseal(ck, id, &d, &p)) != 0)
 			goto out;
 		wrap(nwrap, id, slot, ck, slots + (size_t)slot * SLOT);
 		for (i = VT_F_NAME; i <= VT_F_KANA; i++) {

@@ -66,6 +66,8 @@ typedef struct vc_names {
 	uint8_t (*ids)[JN_ID_LEN];	/* sorted */
 	char **name, **kana;		/* per id: NULL for none */
 	uint8_t *forgotten;
+	uint32_t *hash;			/* id -> place, open addressing */
+	size_t mask;
 } vc_names;
 
 /* Opens the vault (the key first: exit 6 without one), records the read
