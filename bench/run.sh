@@ -278,7 +278,7 @@ vault_rows() {
 	warm "$work/vfind.j/vault.mdb" "$work/vfind.j"/vault.keys.*
 	"$bb/vtbench" "$work/vfind.j" "$work/vault.key" "$work/vfind.persons" 1000 >"$work/vf" 2>"$work/err" ||
 	    die "vtbench failed"
-	read -r med p99 found tried <"$work/vf"
+	read -r med p99 found tried cpu <"$work/vf"
 	[ "$found" = "$tried" ] || echo "vault: find found $found of $tried names" >>"$warnings"
 	printf '%s 0 0\n' "$med" >"$work/vf3"
 	: >"$work/vfp"
@@ -290,7 +290,7 @@ vault_rows() {
 		r=$((r + 1))
 	done
 	rm -rf "$work/vfind.j" "$work/vfind.persons"
-	row "find, $np cases" 1 "$work/vf3" - "vt_find() alone; p99 $((p99 / 1000)) us" find 0
+	row "find, $np cases" 1 "$work/vf3" - "vt_find() alone; p99 $((p99 / 1000)) us, CPU $((cpu / 1000)) us" find 0
 	row "person find, oyako process" 1 "$work/vfp" - "-" none 0
 }
 

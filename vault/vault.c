@@ -69,7 +69,12 @@ struct vt_reader {
 	vt_vault *v;
 	MDB_txn *txn;
 	keysrc ks;
+	MDB_cursor *cur;	/* on persons */
+	size_t gets;
 };
+
+/* Readers that read many cases map the key file: after this many reads. */
+#define MAP_AFTER 32
 
 const char *
 vt_strerror(int rc)
@@ -570,8 +575,8 @@ unseal(const uint8_t ck[VT_KEY_LEN], const uint8_t id[JN_ID_LEN], const MDB_val 
 
 /* The persons entry of a case: its state and slot (NOSLOT), the value. */
 static int
-entry_get(vt_vault *v, MDB_txn *txn, const uint8_t id[JN_ID_LEN], int *statep, uint32_t *slotp,
-    MDB_val *val)
+entry_at(vt_vault *v, MDB_txn *txn, MDB_cursor *cur, const uint8_t id[JN_ID_LEN], int *statep,
+    uint32_t *slotp, MDB_val *val)
 {
 	MDB_val k = { JN_ID_LEN, (void *)id };
 	const uint8_t *b;
@@ -579,7 +584,10 @@ entry_get(vt_vault *v, MDB_txn *txn, const uint8_t id[JN_ID_LEN], int *statep, u
 
 	*statep = VT_S_NONE;
 	*slotp = NOSLOT;
-	if ((rc = mdb_get(txn, v->persons, &k, val)) == MDB_NOTFOUND)
+	/* A cursor moved to ids in order finds the next one on the page it
+	 * stands on without descending the tree again. */
+	rc = cur ? mdb_cursor_get(cur, &k, val, MDB_SET_KEY) : mdb_get(txn, v->persons, &k, val);
+	if (rc == MDB_NOTFOUND)
 		return 0;
 	if (rc != 0)
 		return mdb_rc(rc);
@@ -591,9 +599,18 @@ entry_get(vt_vault *v, MDB_txn *txn, const uint8_t id[JN_ID_LEN], int *statep, u
 	return 0;
 }
 
-/* Reads one case in txn: its state, and for a live case its data. */
 static int
-read_case(vt_vault *v, MDB_txn *txn, const keysrc *ks, const uint8_t id[JN_ID_LEN], int *statep, vt_person *p)
+entry_get(vt_vault *v, MDB_txn *txn, const uint8_t id[JN_ID_LEN], int *statep, uint32_t *slotp,
+    MDB_val *val)
+{
+	return entry_at(v, txn, NULL, id, statep, slotp, val);
+}
+
+/* Reads one case in txn (through cur when not NULL): its state, and for a
+ * live case its data. */
+static int
+read_case(vt_vault *v, MDB_txn *txn, MDB_cursor *cur, const keysrc *ks, const uint8_t id[JN_ID_LEN],
+    int *statep, vt_person *p)
 {
 	uint8_t ck[VT_KEY_LEN];
 	uint32_t slot;
@@ -601,7 +618,7 @@ read_case(vt_vault *v, MDB_txn *txn, const keysrc *ks, const uint8_t id[JN_ID_LE
 	int rc;
 
 	vt_person_clear(p);
-	if ((rc = entry_get(v, txn, id, statep, &slot, &val)) != 0 || *statep != VT_S_LIVE)
+	if ((rc = entry_at(v, txn, cur, id, statep, &slot, &val)) != 0 || *statep != VT_S_LIVE)
 		return rc;
 	if (slot == NOSLOT)
 		return VT_ECORRUPT;
@@ -896,24 +913,16 @@ int
 vt_reader_begin(vt_vault *v, vt_reader **rp)
 {
 	vt_reader *r;
-	struct stat st;
 	int rc;
 
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		return ENOMEM;
 	r->v = v;
 	if ((rc = txn_begin(v, MDB_RDONLY, &r->txn)) != 0 ||
-	    (rc = keys_current(v, r->txn, &r->ks.fd)) != 0) {
+	    (rc = keys_current(v, r->txn, &r->ks.fd)) != 0 ||
+	    (rc = mdb_rc(mdb_cursor_open(r->txn, v->persons, &r->cur))) != 0) {
 		vt_reader_end(r);
 		return rc;
-	}
-	/* Forget's zeros (pwrite) show in a shared map at once. */
-	if (fstat(r->ks.fd, &st) == 0 && st.st_size > KEYS_HDR) {
-		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, r->ks.fd, 0);
-		if (m != MAP_FAILED) {
-			r->ks.map = m;
-			r->ks.len = (size_t)st.st_size;
-		}
 	}
 	*rp = r;
 	return 0;
@@ -922,7 +931,19 @@ vt_reader_begin(vt_vault *v, vt_reader **rp)
 int
 vt_reader_get(vt_reader *r, const uint8_t id[JN_ID_LEN], int *statep, vt_person *p)
 {
-	return read_case(r->v, r->txn, &r->ks, id, statep, p);
+	struct stat st;
+
+	/* A page of a few cases preads their slots; a long run of reads maps
+	 * the file once (forget's zeros, written with pwrite, show in a
+	 * shared map at once). */
+	if (++r->gets == MAP_AFTER && fstat(r->ks.fd, &st) == 0 && st.st_size > KEYS_HDR) {
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, r->ks.fd, 0);
+		if (m != MAP_FAILED) {
+			r->ks.map = m;
+			r->ks.len = (size_t)st.st_size;
+		}
+	}
+	return read_case(r->v, r->txn, r->cur, &r->ks, id, statep, p);
 }
 
 void
@@ -932,6 +953,8 @@ vt_reader_end(vt_reader *r)
 		return;
 	if (r->ks.map)
 		munmap((void *)r->ks.map, r->ks.len);
+	if (r->cur)
+		mdb_cursor_close(r->cur);
 	txn_abort(r->v, r->txn);
 	free(r);
 }
@@ -1005,7 +1028,7 @@ vt_find(vt_vault *v, const char *text, uint8_t (**idsp)[JN_ID_LEN], size_t *np)
 			goto out;
 		}
 		/* A hash is checked against the data: no false match. */
-		if ((rc = read_case(v, r->txn, &r->ks, d.mv_data, &state, &p)) != 0)
+		if ((rc = read_case(v, r->txn, NULL, &r->ks, d.mv_data, &state, &p)) != 0)
 			goto out;
 		for (f = VT_F_NAME; f <= VT_F_KANA; f++)
 			if (state == VT_S_LIVE && p.f[f] &&
