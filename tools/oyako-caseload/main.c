@@ -330,7 +330,7 @@ main(int argc, char **argv)
 
 	cli_init(argc, argv);
 	po_init(&o);
-	while ((c = getopt_long(argc, argv, "J:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, PO_SHORTOPTS, longopts, NULL)) != -1) {
 		if ((rc = po_option(&o, c, optarg)) > 0)
 			continue;
 		if (rc == 0 && c == OPT_RULES)
@@ -397,7 +397,7 @@ load_free:
 cases_free:
 	free(staff);
 	po_cases_free(&r);
-	return ex;
+	return po_done(&o, ex);
 usage:
 	fputs(usage_text, stderr);
 	return EX_USAGE;
