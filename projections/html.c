@@ -19,7 +19,7 @@ static const char css[] =
     "footer{border-top:1px solid #bbb;margin-top:8mm;padding-top:2mm}\n"
     "table{border-collapse:collapse;margin:2mm 0}\n"
     "th,td{border:1px solid #999;padding:1mm 2.5mm;text-align:left;vertical-align:top;"
-    "overflow-wrap:anywhere}\n"
+    "overflow-wrap:break-word}\n"
     "th{background:#e8eef5;font-weight:bold}\n"
     "td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
     "thead{display:table-header-group}\n"
