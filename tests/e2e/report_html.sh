@@ -5,7 +5,9 @@
 . "$(dirname "$0")/lib.sh"
 SEED="$FIXTURES/seed-fy2025.jsonl"
 CHECK="$TOP/tests/e2e/report_check.py"
-page() { python3 "$CHECK" html "$1"; }
+# Debian's python3: it starts faster than a pyenv shim, and has the modules.
+PY=/usr/bin/python3
+page() { $PY "$CHECK" html "$1"; }
 
 test_expect_success 'the seed fixture imports' '
 	oyako -J j init && oyako -J j import "$SEED" >/dev/null
@@ -14,7 +16,7 @@ test_expect_success 'the seed fixture imports' '
 test_expect_success 'annual --format html --lang ja shows the seed report numbers' '
 	oyako annual -J j --fy R7 --format html --lang ja -o a.html &&
 	page a.html >a.page &&
-	python3 - a.page <<-\PY
+	$PY - a.page <<-\PY
 	import json, sys
 	p = json.load(open(sys.argv[1]))
 	t = {x["title"]: [[c for c in r] for r in x["rows"]] for x in p["tables"]}
@@ -37,7 +39,7 @@ test_expect_success 'the page says its language, title and provenance stamp' '
 	oyako annual -J j --fy R7 --format json >a.json &&
 	oyako annual -J j --fy R7 --format html --lang en -o en.html &&
 	page en.html >en.page && page a.html >ja.page &&
-	python3 - a.json en.page ja.page <<-\PY
+	$PY - a.json en.page ja.page <<-\PY
 	import json, sys, re
 	j = json.load(open(sys.argv[1]))
 	en, ja = json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
@@ -60,21 +62,21 @@ test_expect_success 'SOURCE_DATE_EPOCH fixes the generated time (same page twice
 '
 
 test_expect_success 'every number of the json is in the page, in place (and with --compare)' '
-	python3 "$CHECK" annual en.html a.json &&
+	$PY "$CHECK" annual en.html a.json &&
 	oyako annual -J j --fy R7 --compare R6 --format json >c.json &&
 	oyako annual -J j --fy R7 --compare R6 --format html -o c.html &&
-	python3 "$CHECK" annual c.html c.json
+	$PY "$CHECK" annual c.html c.json
 '
 
 test_expect_success 'the check would see a wrong number' '
 	sed "s/\"visit\":5/\"visit\":6/" a.json >wrong.json &&
-	! python3 "$CHECK" annual en.html wrong.json 2>err &&
+	! $PY "$CHECK" annual en.html wrong.json 2>err &&
 	test_grep "interviews_8month.visit" err
 '
 
 test_expect_success 'charts: one inline svg a table, bars as long as their numbers' '
 	page en.html >en.page &&
-	python3 - en.page <<-\PY
+	$PY - en.page <<-\PY
 	import json, sys
 	p = json.load(open(sys.argv[1]))
 	for t in p["tables"][1:4]:
@@ -92,7 +94,7 @@ test_expect_success 'charts: one inline svg a table, bars as long as their numbe
 test_expect_success 'the page refers to nothing outside it (no script, no src, no http)' '
 	for f in a.html en.html c.html; do
 		page $f >p.json &&
-		python3 -c "import json,sys; p=json.load(open(\"p.json\")); assert p[\"refs\"] == [] and p[\"scripts\"] == 0, p[\"refs\"]" &&
+		$PY -c "import json,sys; p=json.load(open(\"p.json\")); assert p[\"refs\"] == [] and p[\"scripts\"] == 0, p[\"refs\"]" &&
 		! grep -qiE "https?:|src=|url\(|@import" $f || return 1
 	done
 '
@@ -105,7 +107,7 @@ test_expect_success 'the print stylesheet asks for A4 and keeps rows and short t
 
 test_expect_success '--compare puts both years and the change in the page' '
 	page c.html >c.page &&
-	python3 - c.page <<-\PY
+	$PY - c.page <<-\PY
 	import json, sys
 	p = json.load(open(sys.argv[1]))
 	t = p["tables"][0]
@@ -117,7 +119,7 @@ test_expect_success '--compare puts both years and the change in the page' '
 '
 
 test_expect_success '--compare in json adds "compare" and "change", changing no key' '
-	python3 - a.json c.json <<-\PY
+	$PY - a.json c.json <<-\PY
 	import json, sys
 	a, c = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 	assert list(c) == list(a)[:-2] + ["compare", "change"] + list(a)[-2:], list(c)
@@ -136,7 +138,7 @@ test_expect_success 'a name from the journal is escaped: text stays text' '
 	oyako annual -J j --fy R7 --format html --lang ja -o e.html &&
 	oyako annual -J j --fy R7 --format html --lang en -o e2.html &&
 	page e.html >e.page && page e2.html >e2.page &&
-	python3 - e.page e2.page <<-\PY
+	$PY - e.page e2.page <<-\PY
 	import json, sys
 	ja, en = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 	assert ja["scripts"] == 0 and en["refs"] == [], (ja["scripts"], en["refs"])
@@ -150,7 +152,7 @@ test_expect_success 'caseload html: the counts per coordinator, then a table eac
 	oyako caseload -J j --as-of 2025-10-01 --format json >cl.json &&
 	oyako caseload -J j --as-of 2025-10-01 --format html --lang ja -o cl.html &&
 	page cl.html >cl.page &&
-	python3 - cl.json cl.page <<-\PY
+	$PY - cl.json cl.page <<-\PY
 	import json, sys
 	j, p = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 	assert p["lang"] == "ja"
@@ -169,7 +171,7 @@ test_expect_success 'risk html: the flags counted by flag (with a chart), a tabl
 	oyako risk -J j --as-of 2025-10-01 --format json >rk.json &&
 	oyako risk -J j --as-of 2025-10-01 --format html -o rk.html &&
 	page rk.html >rk.page &&
-	python3 - rk.json rk.page <<-\PY
+	$PY - rk.json rk.page <<-\PY
 	import json, sys, collections
 	j, p = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 	want = collections.Counter(f["flag"] for f in j["flags"])
@@ -201,7 +203,7 @@ if command -v chromium >/dev/null 2>&1; then
 		    --disable-component-update --disable-sync --no-first-run --user-data-dir="$TMP/prof" \
 		    --no-pdf-header-footer --print-to-pdf="$TMP/a.pdf" "file://$TMP/a.html" >/dev/null 2>&1;
 		test -s a.pdf &&
-		python3 - a.pdf <<-\PY
+		$PY - a.pdf <<-\PY
 		import re, sys
 		data = open(sys.argv[1], "rb").read()
 		boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", data)
