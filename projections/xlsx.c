@@ -104,6 +104,34 @@ widths(sheet *s, int ncols)
 	}
 }
 
+/* The chart of a table (pj_doc_chart) as an Excel column chart beside it,
+ * drawn from its cells: one series a charted column, named by its header. */
+static void
+chart(pj_doc *doc, lxw_workbook *wb, const pjd_item *t, const sheet *s)
+{
+	lxw_row_t first = s->top + 1, last = s->top + (lxw_row_t)(t->ncells / t->ncols) - 1;
+	const char *name = s->ws->name;
+	lxw_chart *ch;
+	int c, ns = 0;
+
+	if (t->chart == 0 || t->src || last < first || (ch = workbook_add_chart(wb, LXW_CHART_COLUMN)) == NULL)
+		return;
+	for (c = 1; c < t->ncols; c++) {
+		lxw_chart_series *se;
+
+		if (!(t->chart & (1u << c)) || (se = chart_add_series(ch, NULL, NULL)) == NULL)
+			continue;
+		chart_series_set_categories(se, name, first, 0, last, 0);
+		chart_series_set_values(se, name, first, (lxw_col_t)c, last, (lxw_col_t)c);
+		chart_series_set_name_range(se, name, s->top, (lxw_col_t)c);
+		ns++;
+	}
+	if (t->text != SIZE_MAX)
+		chart_title_set_name(ch, pjd_str(doc, t->text));
+	chart_legend_set_position(ch, ns > 1 ? LXW_CHART_LEGEND_BOTTOM : LXW_CHART_LEGEND_NONE);
+	worksheet_insert_chart(s->ws, s->top, (lxw_col_t)t->ncols + 1, ch);
+}
+
 static int
 table(pj_doc *doc, lxw_workbook *wb, const pjd_item *t, size_t n, lxw_format *bold,
     lxw_format *head)
@@ -138,6 +166,7 @@ table(pj_doc *doc, lxw_workbook *wb, const pjd_item *t, size_t n, lxw_format *bo
 		return EIO;
 	}
 	widths(&s, t->ncols);
+	chart(doc, wb, t, &s);
 	return 0;
 }
 

@@ -4,7 +4,9 @@
  * its title in row 1 when it has one, then the header row (bold, frozen
  * with the rows above it), then the rows.  A cell of a right-aligned column
  * that is an integer is a number cell; every other cell is text, dates too
- * (YYYY-MM-DD, as in JSON).  Column widths follow the widest cell.  A last
+ * (YYYY-MM-DD, as in JSON).  Column widths follow the widest cell.  A
+ * charted table (pj_doc_chart) gets an Excel column chart of those cells
+ * beside it.  A last
  * sheet "provenance" holds the title, the lines, at_seq, head_hash and the
  * time of generation.  specs/reports.md is the contract.
  */

@@ -56,6 +56,20 @@ test_expect_success 'one sheet a table, titled, header frozen, widths follow the
 	PY
 '
 
+test_expect_success 'charted tables get an Excel chart drawn from their cells' '
+	$PY - ja.xlsx c.xlsx <<-\PY
+	import re, sys, zipfile
+	z = zipfile.ZipFile(sys.argv[1])
+	charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
+	assert len(charts) == 3, charts        # ② ③ ④; ① and ⑤ only when comparing
+	refs = re.findall(r"<c:f>([^<]*)</c:f>", z.read("xl/charts/chart1.xml").decode())
+	assert refs == ["\x27②マタニティ教室\x27!$C$2", "\x27②マタニティ教室\x27!$A$3:$A$8",
+	    "\x27②マタニティ教室\x27!$C$3:$C$8"], refs      # participants by room
+	z = zipfile.ZipFile(sys.argv[2])
+	assert len([n for n in z.namelist() if n.startswith("xl/charts/chart")]) == 5
+	PY
+'
+
 test_expect_success 'dates are text YYYY-MM-DD; case ids text; caseload sheets per coordinator' '
 	oyako caseload -J j --as-of 2025-10-01 --format json >cl.json &&
 	oyako caseload -J j --as-of 2025-10-01 --format xlsx -o cl.xlsx &&
