@@ -1,5 +1,6 @@
 /* vcli.c: see vcli.h. */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -107,6 +108,23 @@ vc_key_load(const vc_opts *vo, uint8_t key[VT_KEY_LEN])
 }
 
 int
+vc_key_outside(const char *path, const char *dir)
+{
+	char kr[PATH_MAX], dr[PATH_MAX];
+	size_t n;
+
+	if (realpath(path, kr) == NULL || realpath(dir, dr) == NULL)
+		return EX_OK;	/* the open that follows names what is missing */
+	n = strlen(dr);
+	if (strncmp(kr, dr, n) == 0 && (kr[n] == '/' || dr[n - 1] == '/')) {
+		cli_error("key file '%s' lies in the journal directory '%s': refused (a copy of the "
+		    "directory would carry its own key; keep the key elsewhere)", path, dir);
+		return EX_IO;
+	}
+	return EX_OK;
+}
+
+int
 vc_open(const vc_opts *vo, const char *dir, unsigned flags, int missing_ok, vt_vault **vp)
 {
 	uint8_t key[VT_KEY_LEN];
@@ -115,6 +133,10 @@ vc_open(const vc_opts *vo, const char *dir, unsigned flags, int missing_ok, vt_v
 	*vp = NULL;
 	if ((ex = vc_key_load(vo, key)) != EX_OK)
 		return ex;
+	if ((ex = vc_key_outside(vc_key_path(vo), dir)) != EX_OK) {
+		sodium_memzero(key, sizeof key);
+		return ex;
+	}
 	rc = vt_open(dir, key, flags, vp);
 	sodium_memzero(key, sizeof key);
 	if (rc == 0 || (rc == VT_ENOTFOUND && missing_ok))

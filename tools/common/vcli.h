@@ -46,6 +46,10 @@ int vc_exit_code(int rc);
  * unusable or not given).  Returns an exit code. */
 int vc_key_load(const vc_opts *vo, uint8_t key[VT_KEY_LEN]);
 
+/* EX_OK, or EX_IO after a message when the key file at path lies inside
+ * journal directory dir (the master key never lies there). */
+int vc_key_outside(const char *path, const char *dir);
+
 /* Loads the key and opens the vault of journal directory dir (VT_CREATE
  * and the like in flags).  With missing_ok, a directory without a vault
  * gives EX_OK and *vp = NULL.  Returns an exit code after a message. */
