@@ -8,7 +8,8 @@
   post URLFILE TOKEN CLIENTS ACKS STOPFILE
       CLIENTS keep-alive clients post one event a request until STOPFILE
       exists; an event is resent (same id) until acknowledged; each
-      acknowledged id is appended to ACKS at once.  The server's URL is
+      acknowledged id is appended to ACKS at once, with the URL that
+      acknowledged it.  The server's URL is
       read again from URLFILE after every failure (it restarts on a new port).
 """
 import http.client
@@ -105,7 +106,8 @@ def post(urlfile, token, clients, acks, stopfile):
                       "occurred": "2025-09-01", "data": {"room": "kokinu"}}
             try:
                 if c is None:
-                    c = conn_of(url(), timeout=10)
+                    at = url()
+                    c = conn_of(at, timeout=10)
                 c.request("POST", "/v1/events", body=json.dumps(ev).encode(),
                           headers={"Authorization": "Bearer " + token,
                                    "Content-Type": "application/json"})
@@ -113,7 +115,7 @@ def post(urlfile, token, clients, acks, stopfile):
                 body = r.read()
                 if r.status in (200, 201):
                     with lock:
-                        ackf.write(ev["id"] + "\n")
+                        ackf.write("%s %s\n" % (ev["id"], at))
                         ackf.flush()
                     ev = None
                 elif r.status != 503:
