@@ -610,7 +610,9 @@ request_begin(srv_req *r, int *replied)
 	}
 	r->route = rt;
 	r->rest = rest;
-	if (authenticate(r) != 0)
+	/* Bad credentials on a public route (a probe with a stale token, a
+	 * logout with an ended session) are no credentials. */
+	if (authenticate(r) != 0 && !(rt->who & SRV_PUBLIC))
 		return srv_reply_error(r, "unauthorized", NULL, "bad or revoked token or session");
 	if (!(rt->who & SRV_PUBLIC)) {
 		if (!r->authed)
