@@ -199,6 +199,13 @@ test_expect_success 'a body over --max-body: 413, nothing stored' '
 	    --data-binary "$(ev 10000000-0000-4000-8000-00000000000b)"
 '
 
+test_expect_success 'headers over 64 KiB: refused (431, or the connection cut while they still come)' '
+	big=$(python3 -c "print(\"x\" * 100000)") &&
+	st=$(req GET /v1/health - -H "X-Big: $big") &&
+	case $st in 431|000) ;; *) echo "status $st" >&2; false ;; esac &&
+	expect_status 200 GET /v1/health -
+'
+
 test_expect_success 'the access log: one line a request, no token or body' '
 	grep -q "^POST /v1/events 201 nurse:N07 [0-9]*$" serve.err &&
 	grep -q "^GET /v1/streams/case:c1a5e000-0000-4000-8000-00000000000b 200 nurse:N07 [0-9]*$" serve.err &&

@@ -48,6 +48,11 @@ test_expect_success 'metrics: the appends, and the commits they took' '
 	grep "^oyako_commits_total" body >&2
 '
 
+test_expect_success 'a client that sends its body slowly holds up nobody else' '
+	$CLIENT slow "$URL" "$NURSE" &&
+	oyako export -J j --stream room:slow | grep -q room.opened
+'
+
 test_expect_success 'stop' '
 	serve_stop
 '
