@@ -976,9 +976,9 @@ srv_start(const srv_config *c, srv **sp, char *err, size_t errsize)
 		goto fail;
 	}
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, access_handler, s,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 	    MHD_OPTION_CONNECTION_LIMIT, c->max_connections,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, c->per_ip_connections,
 	    MHD_OPTION_CONNECTION_TIMEOUT, c->timeout,

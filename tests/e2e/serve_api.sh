@@ -191,13 +191,15 @@ test_expect_success 'GET /metrics: Prometheus text' '
 
 test_expect_success 'a body over --max-body: 413, nothing stored' '
 	serve_stop &&
-	serve_start --max-body 1000 &&
+	serve_start --max-body 1000 && echo "NURSE=$NURSE AUDIT=$AUDIT URL=$URL" >env &&
 	python3 -c "print(\"{\\\"x\\\":\\\"\" + \"a\" * 5000 + \"\\\"}\")" >big &&
 	expect_status 413 POST /v1/events "$NURSE" -H "Content-Type: application/json" --data-binary @big &&
 	test "$(jget "d[\"error\"]")" = too_large &&
 	expect_status 201 POST /v1/events "$NURSE" -H "Content-Type: application/json" \
 	    --data-binary "$(ev 10000000-0000-4000-8000-00000000000b)"
 '
+
+. ./env
 
 test_expect_success 'headers over 64 KiB: refused (431, or the connection cut while they still come)' '
 	big=$(python3 -c "print(\"x\" * 100000)") &&
