@@ -52,4 +52,24 @@ print(len(acked), \"acknowledged, all stored\")" &&
 	oyako verify -J j
 '
 
+test_expect_success 'a batch killed mid-request: all or nothing, then stored once when resent' '
+	python3 -c "
+for i in range(3000):
+    print(\"{\\\"id\\\":\\\"50000000-0000-4000-8000-%012d\\\",\\\"type\\\":\\\"room.visited\\\",\\\"stream\\\":\\\"case:c1a5e000-0000-4000-8000-00000000000b\\\",\\\"occurred\\\":\\\"2025-09-01\\\",\\\"data\\\":{\\\"room\\\":\\\"kokinu\\\"}}\" % i)" >batch &&
+	serve_start &&
+	curl -s -o /dev/null -H "Authorization: Bearer $NURSE" -H "Content-Type: application/x-ndjson" \
+	    --data-binary @batch "$URL/v1/events" &
+	sleep "0.0$(( $(od -An -N1 -tu1 /dev/urandom) % 10 ))" &&
+	serve_kill && wait &&
+	n=$(oyako export -J j | grep -c "\"id\":\"50000000-") &&
+	echo "stored before the resend: $n" >&2 &&
+	{ test "$n" -eq 0 || test "$n" -eq 3000; } &&
+	serve_start &&
+	st=$(req POST /v1/events "$NURSE" -H "Content-Type: application/x-ndjson" --data-binary @batch) &&
+	{ test "$st" = 201 || test "$st" = 200; } &&
+	test "$(jget "d[\"stored\"] + d[\"already_stored\"]")" -eq 3000 &&
+	test "$(oyako export -J j | grep -c "\"id\":\"50000000-")" -eq 3000 &&
+	serve_stop && oyako verify -J j
+'
+
 test_done
