@@ -680,14 +680,21 @@ pj_model_handlers(pj_handler h[JN_T_COUNT])
 	h[JN_T_COORDINATOR_LEFT] = on_left;
 }
 
+void
+pj_model_opts(const pj_model *m, uint64_t at_seq, pj_opts *o)
+{
+	*o = (pj_opts){ at_seq, m->as_of, PJ_AS_OF, on_retracted, model_hint };
+}
+
 int
 pj_model_replay(pj_model *m, jn_env *env, uint64_t at_seq, pj_prov *prov)
 {
 	pj_handler h[JN_T_COUNT];
-	pj_opts o = { at_seq, m->as_of, PJ_AS_OF, on_retracted, model_hint };
+	pj_opts o;
 	int rc;
 
 	pj_model_handlers(h);
+	pj_model_opts(m, at_seq, &o);
 	if ((rc = pj_replay(env, &o, h, m, prov)) != 0)
 		return rc;
 	return pj_model_finish(m);

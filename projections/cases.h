@@ -143,6 +143,10 @@ void pj_model_evict(pj_model *m, pj_case *c);
 /* Fills handlers with the model's (ctx: the pj_model). */
 void pj_model_handlers(pj_handler handlers[JN_T_COUNT]);
 
+/* The replay options of the model: PJ_AS_OF its date, its retracted hook
+ * and hint (ctx: the pj_model). */
+void pj_model_opts(const pj_model *m, uint64_t at_seq, pj_opts *o);
+
 /* Runs the replay for date as_of into m (initialised by the caller). */
 int pj_model_replay(pj_model *m, jn_env *env, uint64_t at_seq, pj_prov *prov);
 

@@ -14,9 +14,10 @@
 #include "table.h"
 #include "cases.h"
 #include "jsonw.h"
+#include "parallel.h"
 
 /* Option codes of the long-only common options (beyond any char). */
-enum { PO_AT_SEQ = 0x100, PO_AS_OF, PO_FORMAT, PO_LANG, PO_HELP, PO_FIRST_FREE };
+enum { PO_AT_SEQ = 0x100, PO_AS_OF, PO_FORMAT, PO_LANG, PO_HELP, PO_JOBS, PO_FIRST_FREE };
 
 /* The common entries of a tool's option table, first in it. */
 #define PO_LONGOPTS \
@@ -26,6 +27,8 @@ enum { PO_AT_SEQ = 0x100, PO_AS_OF, PO_FORMAT, PO_LANG, PO_HELP, PO_FIRST_FREE }
 	{ "lang", required_argument, NULL, PO_LANG }, \
 	{ "help", no_argument, NULL, PO_HELP }
 #define PO_ASOF_LONGOPT { "as-of", required_argument, NULL, PO_AS_OF }
+/* --jobs N: the case model's replay in N partitions (po_cases_run()). */
+#define PO_JOBS_LONGOPT { "jobs", required_argument, NULL, PO_JOBS }
 
 typedef struct po_opts {
 	const char *journal;	/* -J, NULL: cli_journal_path() decides */
@@ -35,6 +38,7 @@ typedef struct po_opts {
 	int ja;			/* --lang (or the locale) is Japanese */
 	const char *lang_opt;
 	int help;
+	unsigned jobs;		/* --jobs, default: the CPUs online (at most PJ_JOBS_MAX) */
 } po_opts;
 
 void po_init(po_opts *o);

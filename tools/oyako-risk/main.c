@@ -10,7 +10,7 @@
 
 static const char usage_text[] =
     "usage: oyako risk [--as-of YYYY-MM-DD] [--flag NAME] [--rules FILE] [-J DIR] [--at-seq N]\n"
-    "                  [--format text|tsv|csv|json|md] [--lang ja|en]\n"
+    "                  [--format text|tsv|csv|json|md] [--lang ja|en] [--jobs N]\n"
     "  --flag NAME   only this flag: support-needed, not-shared, no-8month-interview,\n"
     "                birth-not-recorded, no-happybaby, missed-checkup, no-contact, no-coordinator\n"
     "  --rules FILE  day counts other than the defaults (key = value lines)\n";
@@ -150,6 +150,7 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		PO_LONGOPTS,
 		PO_ASOF_LONGOPT,
+		PO_JOBS_LONGOPT,
 		{ "flag", required_argument, NULL, OPT_FLAG },
 		{ "rules", required_argument, NULL, OPT_RULES },
 		{ NULL, 0, NULL, 0 }
