@@ -291,6 +291,28 @@ nomem:
 	return NULL;
 }
 
+int
+pj_model_reserve(pj_model *m, uint32_t n)
+{
+	uint32_t nslots = m->nslots ? m->nslots : 1024;
+	uint64_t want = (uint64_t)m->ncases + n;
+
+	/* The load factor of pj_model_case(): at most 1/2. */
+	while ((uint64_t)nslots < 2 * ((uint64_t)m->nlive + n))
+		nslots *= 2;
+	if (nslots != m->nslots && case_rehash(m, nslots) != 0)
+		return ENOMEM;
+	if (want > m->ccap) {
+		pj_case *nc;
+
+		if (want > UINT32_MAX || (nc = realloc(m->cases, want * sizeof *nc)) == NULL)
+			return ENOMEM;
+		m->cases = nc;
+		m->ccap = (uint32_t)want;
+	}
+	return 0;
+}
+
 void
 pj_model_evict(pj_model *m, pj_case *c)
 {

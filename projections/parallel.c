@@ -30,24 +30,23 @@ run(void *arg)
 	return NULL;
 }
 
-/* A district of src's names, as an index of dst's. */
-static int
-name_move(pj_model *dst, const pj_model *src, uint32_t *idx)
-{
-	if (*idx == PJ_NONE)
-		return 0;
-	return pj_names_intern(dst->names, jn_str_c(pj_names_str(src->names, *idx)), idx);
-}
-
 /* Moves the cases of src that may be open into dst.  A case that does not
  * exist (its handbook.issued retracted, none live) or is closed is never
- * open: it stays behind. */
+ * open: it stays behind.  Its districts are src's name indexes: map gives
+ * dst's for each of src's names. */
 static int
 merge(pj_model *dst, const pj_model *src)
 {
-	uint32_t i;
-	int rc = 0;
+	uint32_t i, nn = pj_names_count(src->names), *map;
+	int rc = ENOMEM;
 
+	if ((map = malloc((nn ? nn : 1) * sizeof *map)) == NULL)
+		return ENOMEM;
+	for (i = 0; i < nn; i++)
+		if ((rc = pj_names_intern(dst->names, jn_str_c(pj_names_str(src->names, i)), &map[i])) != 0)
+			goto done;
+	if ((rc = pj_model_reserve(dst, src->nlive)) != 0)
+		goto done;
 	for (i = 0; i < src->ncases; i++) {
 		const pj_case *c = &src->cases[i];
 		pj_case *d;
@@ -55,13 +54,17 @@ merge(pj_model *dst, const pj_model *src)
 		if (!c->exists || c->closed)
 			continue;
 		if ((d = pj_model_case(dst, c->id, 1, &rc)) == NULL)
-			return rc;
+			goto done;
 		*d = *c;
-		if ((rc = name_move(dst, src, &d->district)) != 0 ||
-		    (rc = name_move(dst, src, &d->tr_district)) != 0)
-			return rc;
+		if (d->district != PJ_NONE)
+			d->district = map[d->district];
+		if (d->tr_district != PJ_NONE)
+			d->tr_district = map[d->tr_district];
 	}
-	return 0;
+	rc = 0;
+done:
+	free(map);
+	return rc;
 }
 
 /* The head at the start: every partition replays 1..upto, whatever a

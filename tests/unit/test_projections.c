@@ -871,6 +871,36 @@ test_partitions_merge(void **state)
 	}
 }
 
+/* pj_model_reserve: the cases there stay findable, and the reserved ones
+ * are created without moving the records. */
+static void
+test_model_reserve(void **state)
+{
+	pj_model m;
+	uint8_t id[JN_ID_LEN];
+	const pj_case *before;
+	uint32_t i;
+	int rc = 0;
+
+	(void)state;
+	assert_int_equal(pj_model_init(&m, 0), 0);
+	memset(id, 0, sizeof id);
+	for (i = 0; i < 100; i++) {
+		memcpy(id, &i, sizeof i);
+		assert_non_null(pj_model_case(&m, id, 1, &rc));
+	}
+	assert_int_equal(pj_model_reserve(&m, 5000), 0);
+	assert_true(m.nslots >= 2 * 5100 && m.ccap >= 5100);
+	before = m.cases;
+	for (i = 0; i < 5100; i++) {
+		memcpy(id, &i, sizeof i);
+		assert_non_null(pj_model_case(&m, id, i >= 100, &rc));
+	}
+	assert_ptr_equal(m.cases, before);
+	assert_int_equal(m.nlive, 5100);
+	pj_model_free(&m);
+}
+
 /* pj_case_part: every partition gets a share of the cases, the same for
  * a case in upper or lower case, and other streams are for all (n). */
 static void
@@ -1017,6 +1047,7 @@ main(void)
 		cmocka_unit_test(test_uuid_fast),
 		cmocka_unit_test(test_recorded_day),
 		cmocka_unit_test(test_case_part),
+		cmocka_unit_test(test_model_reserve),
 		T(test_partitions_merge),
 		T(test_audit_counts),
 	};
