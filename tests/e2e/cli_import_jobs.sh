@@ -102,6 +102,18 @@ test_expect_success '--restore: the same journal to the byte, and the same break
 	test_cmp rerr1 rerr2 && test_grep "broken:700:" rerr2
 '
 
+# A dry run reserves no room: in a 64 KiB map it fills the map, and the
+# import runs again from the start after the map grows, several times.
+test_expect_success 'an import run again as the map grows: the same messages, each once' '
+	for j in 1 2; do
+		rm -rf t$j && OYAKO_MAPSIZE=65536 oyako -J t$j init >/dev/null &&
+		test_must_fail 3 oyako -J t$j import --dry-run --jobs $j bad.jsonl 2>terr$j || return 1
+	done &&
+	test_cmp terr1 terr2 &&
+	test $(grep -c "bad.jsonl:3:" terr2) = 1 &&
+	test_grep "nothing imported (" terr2
+'
+
 test_expect_success '--jobs must be a number from 1 to 8' '
 	for bad in 0 9 x ""; do
 		test_must_fail 2 oyako -J j1 import --jobs "$bad" gen.jsonl 2>err &&
