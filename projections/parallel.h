@@ -5,14 +5,15 @@
  * the record of its own case only, and a case's events are all on its
  * stream "case:UUID".  So the log can be replayed by N partitions at once,
  * each in its own thread and read transaction, over the same seq range:
- * partition p keeps the cases whose id hashes to p, and sees the events
- * that touch more than one case too (meeting.held, which lists cases);
- * the staff's events go to partition 0 alone.  Then the other partitions'
- * open cases move into partition 0's model, their names (districts) looked
- * up again in its table, and pj_model_finish() runs once.  The open cases
- * and the staff are then the ones a single replay finds, record for record,
- * and the outputs, sorted by case id and staff code, the same to the byte
- * (specs/projections.md "Partitioned replay").
+ * partition p keeps the cases whose stream hashes to p (pj_case_part())
+ * and skips the other cases' events (pj_replay_part()); the events of no
+ * case stream reach every partition (meeting.held lists cases of any
+ * partition; the staff's are few).  Then the other partitions' open cases
+ * move into partition 0's model, their names (districts) looked up again
+ * in its table, the staff are partition 0's, and pj_model_finish() runs
+ * once.  The open cases and the staff are then the ones a single replay
+ * finds, record for record, and the outputs, sorted by case id and staff
+ * code, the same to the byte (specs/projections.md "Partitioned replay").
  *
  * Each partition reads the whole log: what is saved is the handlers' work
  * and the cache misses of one big table, not the reading.  Memory follows
