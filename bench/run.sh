@@ -86,20 +86,25 @@ gen() {
 # births EVENTS: births a year that make about EVENTS events in one year.
 births() { b=$(($1 * 100 / 1063)); [ "$b" -ge 1 ] || b=1; echo "$b"; }
 
-# import NAME RUNS: both imports, each into a fresh store; leaves $work/NAME.j
-# (the journal) and $work/NAME.db.
+# import NAME RUNS: both imports, each into a fresh store, and oyako's with
+# --jobs 1 (one core) between them; leaves $work/NAME.j (the journal) and
+# $work/NAME.db.
 import_both() {
 	name=$1 runs=$2
-	: >"$work/oi" ; : >"$work/si"
+	: >"$work/oi" ; : >"$work/si" ; : >"$work/oi1"
 	r=0
 	while [ $r -lt "$runs" ]; do
 		rm -rf "$work/$name.j" "$work/$name.db" "$work/$name.db-journal"
+		"$bin/oyako" -J "$work/$name.j" init >/dev/null
+		timed /dev/null "$work/oi1" "$bin/oyako" -J "$work/$name.j" import --jobs 1 "$work/$name.jsonl"
+		rm -rf "$work/$name.j"
 		"$bin/oyako" -J "$work/$name.j" init >/dev/null
 		timed /dev/null "$work/oi" "$bin/oyako" -J "$work/$name.j" import "$work/$name.jsonl"
 		timed /dev/null "$work/si" "$bb/sqlbench" import "$work/$name.db" "$work/$name.jsonl"
 		r=$((r + 1))
 	done
 	row import "$n" "$work/oi" "$work/si" "one transaction, prepared insert" import 0
+	row "import --jobs 1" "$n" "$work/oi1" - "-" none 0
 }
 
 # warm FILE...: reads the files once, so that a read step starts with its
@@ -121,9 +126,18 @@ step() {
 	annual) oargs="annual --fy $fy --format json" out=$work/out ;;
 	*) oargs="$what --as-of $asof --format json" out=$work/out ;;
 	esac
-	: >"$work/o" ; : >"$work/s"
+	: >"$work/o" ; : >"$work/s" ; : >"$work/o1"
 	r=0
 	while [ $r -lt "$runs" ]; do
+		# caseload and risk replay on every core by default: their
+		# one-core replay (--jobs 1) runs beside, in the same loop.
+		case $what in
+		risk|caseload)
+			warm "$work/$name.j/data.mdb"
+			# shellcheck disable=SC2086
+			timed "$out.oy1" "$work/o1" "$bin/oyako" -J "$work/$name.j" $oargs --jobs 1
+			;;
+		esac
 		warm "$work/$name.j/data.mdb"
 		# shellcheck disable=SC2086
 		timed "$out.oy" "$work/o" "$bin/oyako" -J "$work/$name.j" $oargs
@@ -136,6 +150,11 @@ step() {
 		    >>"$warnings" 2>&1 || echo "  (at $n events)" >>"$warnings"
 	fi
 	row "$what" "$n" "$work/o" "$work/s" "$label" "$kind" 0
+	if [ -s "$work/o1" ]; then
+		cmp -s "$out.oy" "$out.oy1" ||
+		    echo "$what --jobs 1 and the default differ (at $n events)" >>"$warnings"
+		row "$what --jobs 1" "$n" "$work/o1" - "-" none 0
+	fi
 	cp "$work/o" "$work/res.$name.$what"
 }
 
