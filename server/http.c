@@ -27,7 +27,7 @@
 
 static const srv_route *const srv_tables[] = {
 	srv_api_routes,
-	/* server/pages.c (issue 12) adds its table here. */
+	srv_page_routes,
 };
 #define NTABLES (sizeof srv_tables / sizeof srv_tables[0])
 
@@ -514,7 +514,7 @@ route_find(const char *method, const char *url, const char **restp, int *path_kn
 	for (t = 0; t < NTABLES; t++) {
 		for (rt = srv_tables[t]; rt->method; rt++) {
 			n = strlen(rt->path);
-			if (rt->path[n - 1] == '/') {
+			if (n > 1 && rt->path[n - 1] == '/') {	/* "/" itself is exact */
 				if (strncmp(url, rt->path, n) != 0 || url[n] == '\0')
 					continue;
 				*restp = url + n;

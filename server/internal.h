@@ -39,7 +39,7 @@ typedef enum MHD_Result (*srv_handler)(srv_req *r);
 
 typedef struct srv_route {
 	const char *method;	/* "GET", "POST", ... */
-	const char *path;	/* exact, or a prefix when it ends with '/' */
+	const char *path;	/* exact, or a prefix when it ends with '/' (but "/" is exact) */
 	unsigned who;		/* SRV_* role bits, or SRV_PUBLIC */
 	const char *ctypes;	/* media types of the body, space separated; NULL: no body */
 	srv_handler fn;
@@ -49,6 +49,12 @@ typedef struct srv_route {
  * streams, reports, verify, health, login, metrics).  Add a table of your
  * own to srv_tables in http.c. */
 extern const srv_route srv_api_routes[];
+/* The staff pages at / (server/pages_routes.c, specs/pages.md). */
+extern const srv_route srv_page_routes[];
+
+/* Why role may not append type t, or NULL when it may (api.c; the
+ * pages offer only the forms a role may send). */
+const char *srv_type_refused(int role, jn_type t);
 
 /* One error line of a reply: {"line":L,"field":"data.due_date","message":".."}. */
 typedef struct srv_err {

@@ -183,6 +183,10 @@ void pg_page_risk(pg_buf *b, const pg_ctx *c, json_t *risk, json_t *caseload,
 /* The annual report: the annual JSON, with charts and download links. */
 void pg_page_annual(pg_buf *b, const pg_ctx *c, json_t *annual, int fy);
 
+/* The start page of a role that sees no caseload (intake): open a case
+ * by its number (UUID) to record a contact. */
+void pg_page_start(pg_buf *b, const pg_ctx *c);
+
 /* A short page for an error or a refusal (status shown as text). */
 void pg_page_message(pg_buf *b, const pg_ctx *c, int status, const char *msg);
 

@@ -169,6 +169,23 @@ pg_page_message(pg_buf *b, const pg_ctx *c, int status, const char *msg)
 }
 
 void
+pg_page_start(pg_buf *b, const pg_ctx *c)
+{
+	pg_begin(b, c, pg_l(c, "はじめに", "Start"));
+	pg_tag(b, "<h1>", pg_l(c, "ケースを開く", "Open a case"), "</h1>");
+	pg_tag(b, "<p>", pg_l(c, "ケース番号（UUID）を入れると、そのケースの記録画面を開きます。",
+	    "Enter a case number (UUID) to open the case and record a contact."), "</p>");
+	pg_raw(b, "<form method=\"get\" action=\"/go\"><label for=\"case\">");
+	pg_text(b, pg_l(c, "ケース番号", "Case number"));
+	pg_raw(b, "</label><input type=\"text\" id=\"case\" name=\"case\" required "
+	    "pattern=\"[0-9a-fA-F\\-]{36}\" autocomplete=\"off\" spellcheck=\"false\">"
+	    "<button type=\"submit\">");
+	pg_text(b, pg_l(c, "開く", "Open"));
+	pg_raw(b, "</button></form>");
+	pg_end(b, c);
+}
+
+void
 pg_page_login(pg_buf *b, const pg_ctx *c, const char *error, const char *next)
 {
 	pg_begin(b, c, pg_l(c, "サインイン", "Sign in"));
