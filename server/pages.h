@@ -161,6 +161,7 @@ typedef struct pg_case_view {
 	const char *case_id;
 	json_t *events;		/* array of export objects (section 5) of the stream, or NULL */
 	json_t *summary;	/* the case object of the caseload, or NULL */
+	json_t *risk;		/* the risk JSON, for the flags' reasons, or NULL */
 	pg_person_state person_state;
 	json_t *person;		/* PG_PERSON_SHOWN: the person object */
 	const char *person_msg;	/* PG_PERSON_UNAVAILABLE: why */

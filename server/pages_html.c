@@ -326,7 +326,7 @@ pg_begin(pg_buf *b, const pg_ctx *c, const char *title)
 			nav_item(b, "/", pg_l(c, "わたしの一日", "My day"));
 		if (role_is(c, "nurse") || role_is(c, "coordinator") || role_is(c, "auditor"))
 			nav_item(b, "/risk", pg_l(c, "リスク一覧", "Risk list"));
-		if (!role_is(c, "intake") && !role_is(c, "coordinator"))
+		if (!role_is(c, "intake"))
 			nav_item(b, "/annual", pg_l(c, "年次報告", "Annual report"));
 		pg_raw(b, "</ul></nav><span class=\"who\">");
 		pg_text(b, c->account);

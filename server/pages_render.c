@@ -911,7 +911,7 @@ pg_page_case(pg_buf *b, const pg_ctx *c, const pg_case_view *v)
 		pg_raw(b, "</dd><dt>");
 		pg_text(b, pg_l(c, "フラグ", "Flags"));
 		pg_raw(b, "</dt><dd>");
-		put_flags(b, c, s, NULL);
+		put_flags(b, c, s, v->risk);
 		pg_raw(b, "</dd></dl>");
 	}
 	put_person(b, c, v);

@@ -130,6 +130,7 @@ csrf_ok(const char *expected, const char *given)
 typedef struct page {
 	pg_ctx c;
 	char csrf[CSRF_LEN + 1];
+	char path[64];		/* a page to show after a post: its language link */
 	const char *set_lang;	/* ?lang= given: remember it in a cookie */
 } page;
 
@@ -448,6 +449,7 @@ h_login_post(srv_req *r)
 	int status = 401;
 
 	page_init(r, &p);
+	p.c.path = "/login";
 	if (pre != NULL && strlen(pre) == CSRF_LEN)
 		snprintf(expected, sizeof expected, "%s", pre);
 	if (!form_begin(r, &p, &f, expected, &ret))
@@ -664,6 +666,7 @@ case_page(srv_req *r, page *p, const char *canon, pg_case_view *v, int status)
 		}
 		v->events = events;
 		v->summary = caseload_case(caseload, canon);
+		v->risk = risk;
 	}
 	if (srv_query(r, "recorded") != NULL && v->errs == NULL)
 		v->notice = pg_l(&p->c, "記録しました。", "Recorded.");
@@ -836,6 +839,8 @@ h_case_post(srv_req *r)
 
 	if (!case_gate(r, &p, RECORDS | SRV_NURSE | SRV_COORD, canon, &tail, &ret))
 		return ret;
+	snprintf(p.path, sizeof p.path, "/cases/%s", canon);
+	p.c.path = p.path;
 	if (!form_begin(r, &p, &f, p.csrf, &ret))
 		goto done;
 	if (strcmp(tail, "/events") == 0)
