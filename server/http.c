@@ -595,7 +595,7 @@ static enum MHD_Result
 request_begin(srv_req *r, int *replied)
 {
 	const srv_route *rt;
-	const char *rest = NULL;
+	const char *rest = NULL, *cl, *ex;
 	int known;
 
 	*replied = 1;
@@ -623,8 +623,27 @@ request_begin(srv_req *r, int *replied)
 	if (rt->ctypes && !ctype_ok(rt->ctypes, srv_header(r, MHD_HTTP_HEADER_CONTENT_TYPE)))
 		return srv_reply_error(r, "unsupported_media_type", NULL, "Content-Type must be %s",
 		    rt->ctypes);
+	/* A client that waits for "100 Continue" can be told before it sends. */
+	if ((cl = srv_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH)) != NULL &&
+	    (ex = srv_header(r, MHD_HTTP_HEADER_EXPECT)) != NULL && strcasecmp(ex, "100-continue") == 0 &&
+	    strtoull(cl, NULL, 10) > r->s->cfg.max_body)
+		return srv_reply_error(r, "too_large", NULL, "body larger than %zu bytes",
+		    r->s->cfg.max_body);
 	*replied = 0;
 	return MHD_YES;
+}
+
+/* The bytes of a refused body read and dropped before the connection is
+ * cut rather than drained. */
+#define DROP_MAX (16u << 20)
+
+static enum MHD_Result
+refuse(srv_req *r)
+{
+	if (r->refused == 400)
+		return srv_reply_error(r, "malformed", NULL, "this request takes no body");
+	return srv_reply_error(r, "too_large", NULL, "body larger than %zu bytes",
+	    r->s->cfg.max_body);
 }
 
 static enum MHD_Result
@@ -655,12 +674,20 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
 	if (r->status)
 		return MHD_YES;	/* replied already: the rest of the body is dropped */
 	if (*upload_size) {
-		if (r->route->ctypes == NULL || r->body.n + *upload_size > s->cfg.max_body) {
+		if (r->route->ctypes == NULL)
+			r->refused = 400;
+		else if (r->body.n + r->dropped + *upload_size > s->cfg.max_body)
+			r->refused = 413;
+		if (r->refused) {
+			/* Read the body to its end before answering: a reply
+			 * while the client still sends would reach it as a reset.
+			 * Past a bound the connection is cut instead. */
+			r->dropped += *upload_size + r->body.n;
+			jl_buf_free(&r->body);
 			*upload_size = 0;
-			if (r->route->ctypes == NULL)
-				return srv_reply_error(r, "malformed", NULL, "this request takes no body");
-			return srv_reply_error(r, "too_large", NULL, "body larger than %zu bytes",
-			    s->cfg.max_body);
+			if (r->dropped > s->cfg.max_body + DROP_MAX)
+				return refuse(r);
+			return MHD_YES;
 		}
 		if (jl_buf_reserve(&r->body, *upload_size) != 0)
 			return MHD_NO;
@@ -669,6 +696,8 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (r->refused)
+		return refuse(r);
 	return r->route->fn(r);
 }
 

@@ -85,6 +85,8 @@ struct srv_req {
 	int status;		/* of the reply queued, 0: none yet */
 	struct timespec start;
 	int counted;		/* in s->inflight */
+	int refused;		/* 400 or 413: the body is read and dropped */
+	size_t dropped;
 };
 
 /* A query parameter or a header (NULL when absent). */

@@ -9,13 +9,14 @@
 #include "proj.h"
 
 static const char usage_text[] =
-    "usage: oyako risk [--as-of YYYY-MM-DD] [--flag NAME] [--rules FILE] [-J DIR] [--at-seq N]\n"
-    "                  [--format text|tsv|csv|json|md] [--lang ja|en]\n"
+    "usage: oyako risk [--as-of YYYY-MM-DD] [--flag NAME] [--coordinator CODE] [--rules FILE]\n"
+    "                  [-J DIR] [--at-seq N] [--format text|tsv|csv|json|md] [--lang ja|en]\n"
     "  --flag NAME   only this flag: support-needed, not-shared, no-8month-interview,\n"
     "                birth-not-recorded, no-happybaby, missed-checkup, no-contact, no-coordinator\n"
+    "  --coordinator CODE  only the cases whose coordinator at the date is CODE\n"
     "  --rules FILE  day counts other than the defaults (key = value lines)\n";
 
-enum { OPT_FLAG = PO_FIRST_FREE, OPT_RULES };
+enum { OPT_FLAG = PO_FIRST_FREE, OPT_RULES, OPT_COORD };
 
 /* The flags are written case by case (sorted by id), each case's in flag
  * order; a case's status is worked out again where it is written, so
@@ -25,6 +26,7 @@ typedef struct risk {
 	const pj_rules *rules;
 	const po_opts *o;
 	int only;		/* a flag, or -1 for all */
+	const char *coord;	/* only the cases of this coordinator, or NULL */
 	const uint32_t *idx;	/* the open cases, by id */
 	size_t n;
 } risk;
@@ -39,7 +41,11 @@ coord_code(const pj_model *m, const pj_status *st)
 static unsigned
 flags_of(const risk *k, size_t i, pj_status *st)
 {
+	const char *cc;
+
 	pj_case_status(k->m, &k->m->cases[k->idx[i]], k->rules, st);
+	if (k->coord && ((cc = coord_code(k->m, st)) == NULL || strcmp(cc, k->coord) != 0))
+		return 0;
 	return k->only < 0 ? st->flags : st->flags & (1u << k->only);
 }
 
@@ -152,6 +158,7 @@ main(int argc, char **argv)
 		PO_ASOF_LONGOPT,
 		{ "flag", required_argument, NULL, OPT_FLAG },
 		{ "rules", required_argument, NULL, OPT_RULES },
+		{ "coordinator", required_argument, NULL, OPT_COORD },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *rules_path = NULL;
@@ -164,6 +171,7 @@ main(int argc, char **argv)
 	cli_init(argc, argv);
 	po_init(&o);
 	k.only = -1;
+	k.coord = NULL;
 	while ((c = getopt_long(argc, argv, "J:", longopts, NULL)) != -1) {
 		if ((rc = po_option(&o, c, optarg)) > 0)
 			continue;
@@ -171,6 +179,8 @@ main(int argc, char **argv)
 			goto usage;
 		if (c == OPT_RULES) {
 			rules_path = optarg;
+		} else if (c == OPT_COORD) {
+			k.coord = optarg;
 		} else if (c == OPT_FLAG) {
 			if ((k.only = pj_flag_parse(optarg)) < 0) {
 				cli_error("option '--flag': '%s' is not a flag", optarg);
