@@ -315,6 +315,22 @@ pj_doc_table(pj_doc *doc, const char *title, const char *align, ...)
 	va_end(ap);
 }
 
+/* A column added to the table just started, before any row: a tool adds
+ * optional columns (the names of --names) without a second header list. */
+void
+pj_doc_column(pj_doc *doc, char align, const char *header)
+{
+	item *t;
+
+	if (doc->nitems == 0 || (t = &doc->items[doc->nitems - 1])->kind != IT_TABLE ||
+	    t->ncells != (size_t)t->ncols || t->src != NULL || t->ncols >= MAXCOLS) {
+		doc->err = EINVAL;	/* a bug of the caller */
+		return;
+	}
+	t->align[t->ncols++] = align;
+	add_cell(doc, store(doc, "%s", header));
+}
+
 static void row_out(const pj_doc *doc, const item *t, const size_t *cells, out *o);
 
 /* Writes the pending row of a row source (padded) and forgets it. */

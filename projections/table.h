@@ -52,6 +52,10 @@ void pj_doc_line(pj_doc *doc, const char *fmt, ...) __attribute__((format(printf
  * column, 'l' or 'r'; the headers follow as ncols strings. */
 void pj_doc_table(pj_doc *doc, const char *title, const char *align, ...);
 
+/* Adds a column (align 'l' or 'r', its header) at the end of the table
+ * just started, before its first row. */
+void pj_doc_column(pj_doc *doc, char align, const char *header);
+
 /* Rows of the current table: pj_doc_row() starts one, pj_doc_cell() adds
  * its cells in column order. */
 void pj_doc_row(pj_doc *doc);

@@ -72,7 +72,7 @@ po_finish(po_opts *o, int argc, char **argv, const char *usage, int *exitp)
 int
 po_open(const po_opts *o, jn_env **envp)
 {
-	return cli_open(cli_journal_path(o->journal), JN_RDONLY, envp);
+	return cli_open(cli_journal_path(o->journal), o->writable ? 0 : JN_RDONLY, envp);
 }
 
 int

@@ -35,6 +35,7 @@ typedef struct po_opts {
 	int ja;			/* --lang (or the locale) is Japanese */
 	const char *lang_opt;
 	int help;
+	int writable;		/* open the journal read-write (--names records the read) */
 } po_opts;
 
 void po_init(po_opts *o);
@@ -48,7 +49,7 @@ int po_option(po_opts *o, int c, const char *arg);
  * the language and returns 0. */
 int po_finish(po_opts *o, int argc, char **argv, const char *usage, int *exitp);
 
-/* Opens the journal read-only; returns an exit code. */
+/* Opens the journal (read-only unless o->writable); returns an exit code. */
 int po_open(const po_opts *o, jn_env **envp);
 
 /* Reports a failed replay or output; returns its exit code. */

@@ -6,11 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proj.h"
+#include "vcli.h"
 
 static const char usage_text[] =
     "usage: oyako caseload [--as-of YYYY-MM-DD] [--coordinator CODE] [--rules FILE] [-J DIR]\n"
-    "                      [--at-seq N] [--format text|tsv|csv|json|md] [--lang ja|en]\n";
+    "                      [--at-seq N] [--format text|tsv|csv|json|md] [--lang ja|en]\n"
+    "                      [--names [--key-file FILE] [--actor ACTOR] [--purpose TEXT]]\n";
 
 enum { OPT_COORD = PO_FIRST_FREE, OPT_RULES };
 
@@ -37,6 +38,7 @@ typedef struct load {
 	uint32_t *idx;		/* case indexes, grouped by list */
 	size_t *start;		/* list g: idx[start[g] .. start[g + 1]) */
 	tally *t;		/* per list */
+	const vc_names *names;	/* --names, else NULL */
 } load;
 
 /* A row source's context: one list, or all of them (tsv, csv). */
@@ -128,6 +130,7 @@ case_json(const load *l, pj_jw *w, uint32_t ci)
 	jn_uuid_format(c->id, id);
 	pj_jw_object(w, NULL);
 	pj_jw_str(w, "case", id);
+	vc_names_jw(l->names, w, c->id);
 	pj_jw_str(w, "district", pj_names_str(l->m->names, st.district));
 	pj_jw_str(w, "stage", st.infant ? "infant" : "pregnant");
 	pj_jw_date(w, "due_date", c->due);
@@ -252,6 +255,7 @@ rows(void *ctx, pj_doc *doc)
 					strcat(flags, pj_flag_name(f));
 				}
 			pj_doc_cell(doc, "%s", flags);
+			vc_names_cells(l->names, doc, c->id);
 		}
 	}
 	return 0;
@@ -267,6 +271,7 @@ table(const load *l, pj_doc *doc, const char *title)
 	    po_head(o, "due_date", "出産予定日"), po_head(o, "birth_date", "出生日"),
 	    po_head(o, "last_contact", "最終接触"), po_head(o, "next", "次の接触"),
 	    po_head(o, "by", "期限"), po_head(o, "flags", "フラグ"));
+	vc_names_columns(l->names, o, doc);
 }
 
 /* The document, its rows given by parts (nlists of them, or one for
@@ -282,6 +287,7 @@ to_doc(const load *l, part *parts, pj_doc *doc)
 	if (o->fmt == PJ_FMT_TSV || o->fmt == PJ_FMT_CSV) {
 		pj_doc_table(doc, NULL, "lllllllllll", "coordinator", "room", "case", "district",
 		    "stage", "due_date", "birth_date", "last_contact", "next", "by", "flags");
+		vc_names_columns(l->names, o, doc);
 		parts[0] = (part){ l, 0, l->nlists };
 		pj_doc_rows(doc, rows, &parts[0]);
 		return;
@@ -316,6 +322,8 @@ main(int argc, char **argv)
 		PO_ASOF_LONGOPT,
 		{ "coordinator", required_argument, NULL, OPT_COORD },
 		{ "rules", required_argument, NULL, OPT_RULES },
+		VC_LONGOPTS,
+		VC_NAMES_LONGOPT,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *rules_path = NULL, *only = NULL;
@@ -326,6 +334,8 @@ main(int argc, char **argv)
 	uint32_t *staff = NULL;
 	size_t nstaff = 0, i;
 	load l;
+	vc_opts vo = { 0 };
+	vc_names nm = { 0 };
 	int c, rc, ex;
 
 	cli_init(argc, argv);
@@ -337,11 +347,14 @@ main(int argc, char **argv)
 			rules_path = optarg;
 		else if (rc == 0 && c == OPT_COORD)
 			only = optarg;
+		else if (rc == 0 && vc_option(&vo, c, optarg))
+			continue;
 		else
 			goto usage;
 	}
 	if (po_finish(&o, argc, argv, usage_text, &ex))
 		return ex;
+	o.writable = vo.names;
 	if ((ex = po_cases_run(&o, rules_path, &r)) != EX_OK)
 		goto cases_free;
 	if ((rc = pj_active_staff(&r.m, &staff, &nstaff)) != 0) {
@@ -374,6 +387,10 @@ main(int argc, char **argv)
 		ex = po_fail(&o, rc);
 		goto load_free;
 	}
+	if (vo.names && (ex = vc_names_cases(&nm, &vo, r.env, cli_journal_path(o.journal),
+	    "caseload --names", &r.m, l.idx, l.start[l.nlists])) != EX_OK)
+		goto load_free;
+	l.names = vo.names ? &nm : NULL;
 	/* The grouped copy is what is written: the sorted one can go. */
 	free(r.idx);
 	r.idx = NULL;
@@ -393,6 +410,7 @@ doc_free:
 	free(parts);
 	pj_doc_free(doc);
 load_free:
+	vc_names_free(&nm);
 	load_free(&l);
 cases_free:
 	free(staff);

@@ -6,11 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proj.h"
+#include "vcli.h"
 
 static const char usage_text[] =
     "usage: oyako risk [--as-of YYYY-MM-DD] [--flag NAME] [--coordinator CODE] [--rules FILE]\n"
     "                  [-J DIR] [--at-seq N] [--format text|tsv|csv|json|md] [--lang ja|en]\n"
+    "                  [--names [--key-file FILE] [--actor ACTOR] [--purpose TEXT]]\n"
     "  --flag NAME   only this flag: support-needed, not-shared, no-8month-interview,\n"
     "                birth-not-recorded, no-happybaby, missed-checkup, no-contact, no-coordinator\n"
     "  --coordinator CODE  only the cases whose coordinator at the date is CODE\n"
@@ -29,6 +30,7 @@ typedef struct risk {
 	const char *coord;	/* only the cases of this coordinator, or NULL */
 	const uint32_t *idx;	/* the open cases, by id */
 	size_t n;
+	const vc_names *names;	/* --names, else NULL */
 } risk;
 
 static const char *
@@ -77,6 +79,7 @@ to_json(const risk *k, const pj_prov *prov)
 			pj_case_why(k->m, c, k->rules, f, &why);
 			pj_jw_object(&w, NULL);
 			pj_jw_str(&w, "case", id);
+			vc_names_jw(k->names, &w, c->id);
 			pj_jw_str(&w, "flag", pj_flag_name(f));
 			pj_jw_date(&w, "since", st.since[f]);
 			pj_jw_str(&w, "coordinator", coord_code(k->m, &st));
@@ -120,6 +123,7 @@ rows(void *ctx, pj_doc *doc)
 			pj_doc_cell(doc, "%s", since);
 			pj_doc_cell(doc, "%s", cc ? cc : "-");
 			pj_doc_cell(doc, "%s", why);
+			vc_names_cells(k->names, doc, c->id);
 		}
 	}
 	return 0;
@@ -137,6 +141,7 @@ to_doc(const risk *k, pj_doc *doc)
 	pj_doc_table(doc, NULL, "lllll", po_head(o, "case", "ケース"), po_head(o, "flag", "フラグ"),
 	    po_head(o, "since", "開始日"), po_head(o, "coordinator", "コーディネーター"),
 	    po_head(o, "why", "理由"));
+	vc_names_columns(k->names, o, doc);
 	pj_doc_rows(doc, rows, (void *)k);
 	if (o->fmt == PJ_FMT_TSV || o->fmt == PJ_FMT_CSV)
 		return;
@@ -150,6 +155,27 @@ to_doc(const risk *k, pj_doc *doc)
 		pj_doc_line(doc, "risk flags as of %s: %zu", asof, count);
 }
 
+/* --names: the names of the flagged cases shown, their read recorded. */
+static int
+names_load(risk *k, const vc_opts *vo, jn_env *env, vc_names *nm)
+{
+	uint32_t *shown;
+	size_t i, n = 0;
+	pj_status st;
+	int ex;
+
+	if ((shown = malloc((k->n ? k->n : 1) * sizeof *shown)) == NULL)
+		return po_fail(k->o, ENOMEM);
+	for (i = 0; i < k->n; i++)
+		if (flags_of(k, i, &st))
+			shown[n++] = k->idx[i];
+	ex = vc_names_cases(nm, vo, env, cli_journal_path(k->o->journal), "risk --names",
+	    k->m, shown, n);
+	free(shown);
+	k->names = ex == EX_OK ? nm : NULL;
+	return ex;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -159,6 +185,8 @@ main(int argc, char **argv)
 		{ "flag", required_argument, NULL, OPT_FLAG },
 		{ "rules", required_argument, NULL, OPT_RULES },
 		{ "coordinator", required_argument, NULL, OPT_COORD },
+		VC_LONGOPTS,
+		VC_NAMES_LONGOPT,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *rules_path = NULL;
@@ -166,6 +194,8 @@ main(int argc, char **argv)
 	po_cases r;
 	pj_doc *doc = NULL;
 	risk k;
+	vc_opts vo = { 0 };
+	vc_names nm = { 0 };
 	int c, rc, ex;
 
 	cli_init(argc, argv);
@@ -177,6 +207,8 @@ main(int argc, char **argv)
 			continue;
 		if (rc < 0)
 			goto usage;
+		if (vc_option(&vo, c, optarg))
+			continue;
 		if (c == OPT_RULES) {
 			rules_path = optarg;
 		} else if (c == OPT_COORD) {
@@ -191,6 +223,7 @@ main(int argc, char **argv)
 	}
 	if (po_finish(&o, argc, argv, usage_text, &ex))
 		return ex;
+	o.writable = vo.names;
 	if ((ex = po_cases_run(&o, rules_path, &r)) != EX_OK)
 		goto cases_free;
 	k.m = &r.m;
@@ -198,6 +231,9 @@ main(int argc, char **argv)
 	k.o = &o;
 	k.idx = r.idx;
 	k.n = r.n;
+	k.names = NULL;
+	if (vo.names && (ex = names_load(&k, &vo, r.env, &nm)) != EX_OK)
+		goto cases_free;
 	if (o.fmt == PJ_FMT_JSON) {
 		ex = to_json(&k, &r.prov);
 		goto cases_free;
@@ -211,6 +247,7 @@ main(int argc, char **argv)
 	ex = po_render(&o, doc);
 	pj_doc_free(doc);
 cases_free:
+	vc_names_free(&nm);
 	po_cases_free(&r);
 	return ex;
 usage:
