@@ -27,6 +27,7 @@
 
 static const srv_route *const srv_tables[] = {
 	srv_api_routes,
+	srv_person_routes,
 	srv_page_routes,
 };
 #define NTABLES (sizeof srv_tables / sizeof srv_tables[0])
@@ -610,7 +611,9 @@ request_begin(srv_req *r, int *replied)
 	}
 	r->route = rt;
 	r->rest = rest;
-	if (authenticate(r) != 0)
+	/* A public route (a page, the login) treats stale credentials as
+	 * none: a browser with an expired session is sent to sign in. */
+	if (authenticate(r) != 0 && !(rt->who & SRV_PUBLIC))
 		return srv_reply_error(r, "unauthorized", NULL, "bad or revoked token or session");
 	if (!(rt->who & SRV_PUBLIC)) {
 		if (!r->authed)
@@ -950,6 +953,8 @@ srv_start(const srv_config *c, srv **sp, char *err, size_t errsize)
 		goto fail;
 	}
 	jn_txn_abort(txn);
+	if ((rc = srv_persons_open(s, err, errsize)) != 0)
+		goto fail;
 	if ((rc = bind_listen(s, &fd, err, errsize)) != 0)
 		goto fail;
 	if ((rc = srv_writer_start(s)) != 0) {
@@ -1009,6 +1014,7 @@ srv_stop(srv *s)
 		MHD_stop_daemon(s->d);
 	}
 	srv_writer_stop(s);
+	srv_persons_close(s);
 	srv_acct_close(s->accts);
 	jn_env_close(s->env);
 	free(s->sessions);

@@ -682,6 +682,8 @@ put_person(pg_buf *b, const pg_ctx *c, const pg_case_view *v)
 		pg_text(b, v->case_id);
 		pg_raw(b, "/person\">");
 		pg_csrf_field(b, c);
+		if (back)
+			put_field_error(b, "p-form", pg_ferr_get(v->errs, ""));
 		pg_raw(b, "<p class=\"muted\">");
 		pg_text(b, pg_l(c, "空にした項目は削除されます。", "A field left empty is removed."));
 		pg_raw(b, "</p>");
@@ -1077,7 +1079,9 @@ pg_page_risk(pg_buf *b, const pg_ctx *c, json_t *risk, json_t *caseload,
 			pg_text(b, id);
 			pg_raw(b, "\"><td>");
 			put_link_start(b, "/cases/", id);
-			put_case_name(b, c, co, id);
+			/* Names come with the flags (risk --names) or the caseload. */
+			put_case_name(b, c, json_object_get(f, "name") != NULL ||
+			    json_object_get(f, "kana") != NULL ? f : co, id);
 			pg_raw(b, "</a></td><td>");
 			pg_text(b, d != NULL ? d : "-");
 			pg_raw(b, "</td><td>");

@@ -24,6 +24,7 @@
 
 #include <sodium.h>
 
+#include "cases.h"
 #include "internal.h"
 #include "pages.h"
 #include "pages_int.h"
@@ -346,37 +347,49 @@ tool_json(srv_req *r, const char *tool, const char *const *args, json_t **jp, ch
 	return *jp != NULL ? 0 : EIO;
 }
 
+/* Which of the two reports of cases_json() carry names. */
+enum { NAMES_NONE, NAMES_CASELOAD, NAMES_RISK };
+
 /* The caseload and risk of today as the account may see them: a
- * coordinator's own cases only. */
+ * coordinator's own cases only; names (recorded as read, by the tool) on
+ * one of them when the role may see them and the server has the key;
+ * flag (may be NULL) narrows the risk list. */
 static int
-cases_json(srv_req *r, json_t **caseloadp, json_t **riskp, char *err, size_t errsize)
+cases_json(srv_req *r, int names, const char *flag, json_t **caseloadp, json_t **riskp,
+    char *err, size_t errsize)
 {
-	char coord[SRV_NAME_MAX + 16];
-	const char *cargs[2] = { NULL, NULL };
-	json_t *flags, *f;
-	size_t i;
+	char coord[SRV_NAME_MAX + 16], flagopt[64], nown[4][4200];
+	char *cargs[8] = { NULL }, *rargs[8] = { NULL }, *nv[4];
+	int nc = 0, nr = 0, i;
+	enum MHD_Result unused;
 	int rc;
 
 	*caseloadp = *riskp = NULL;
 	if (r->acct.role == SRV_ROLE_COORDINATOR) {
 		snprintf(coord, sizeof coord, "--coordinator=%s", r->acct.coordinator);
-		cargs[0] = coord;
+		cargs[nc++] = coord;
+		rargs[nr++] = coord;
 	}
-	if ((rc = tool_json(r, "oyako-caseload", cargs, caseloadp, err, errsize)) != 0 ||
-	    (rc = tool_json(r, "oyako-risk", NULL, riskp, err, errsize)) != 0)
-		return rc;
-	if (r->acct.role == SRV_ROLE_COORDINATOR) {
-		flags = json_object_get(*riskp, "flags");
-		for (i = 0; i < json_array_size(flags);) {
-			f = json_array_get(flags, i);
-			if (json_string_value(json_object_get(f, "coordinator")) != NULL &&
-			    strcmp(json_string_value(json_object_get(f, "coordinator")),
-			    r->acct.coordinator) == 0)
-				i++;
+	if (flag != NULL && pj_flag_parse(flag) >= 0) {
+		snprintf(flagopt, sizeof flagopt, "--flag=%.40s", flag);
+		rargs[nr++] = flagopt;
+	}
+	/* Without the key (or the role) the pages show no names: the
+	 * check replies only on the API, so its reply is not made here. */
+	if (names != NAMES_NONE && (r->acct.role == SRV_ROLE_NURSE ||
+	    r->acct.role == SRV_ROLE_COORDINATOR) && r->s->vault != NULL &&
+	    srv_names_opts(r, names == NAMES_CASELOAD ? "page: my day" : "page: risk list",
+	    nown, nv, &unused) == 0) {
+		for (i = 0; i < 4; i++) {
+			if (names == NAMES_CASELOAD)
+				cargs[nc++] = nv[i];
 			else
-				json_array_remove(flags, i);
+				rargs[nr++] = nv[i];
 		}
 	}
+	if ((rc = tool_json(r, "oyako-caseload", (const char *const *)cargs, caseloadp, err, errsize)) != 0 ||
+	    (rc = tool_json(r, "oyako-risk", (const char *const *)rargs, riskp, err, errsize)) != 0)
+		return rc;
 	return 0;
 }
 
@@ -405,7 +418,7 @@ h_root(srv_req *r)
 		pg_page_start(&b, &p.c);
 		return reply_page(r, &p, 200, &b, NULL);
 	}
-	if (cases_json(r, &caseload, &risk, err, sizeof err) != 0) {
+	if (cases_json(r, NAMES_CASELOAD, NULL, &caseload, &risk, err, sizeof err) != 0) {
 		ret = unavailable(r, &p, err);
 		goto done;
 	}
@@ -645,11 +658,53 @@ caseload_case(json_t *caseload, const char *canon)
 	return NULL;
 }
 
+/* The person data of the case page (read recorded first), into v. */
+static void
+person_view(srv_req *r, page *p, const char *canon, pg_case_view *v, json_t **personp)
+{
+	uint8_t id[JN_ID_LEN];
+	vt_person person;
+	json_error_t je;
+	char *json;
+	int rc, state;
+
+	memset(&person, 0, sizeof person);
+	v->person_state = PG_PERSON_UNAVAILABLE;
+	if (r->s->vault == NULL) {
+		v->person_msg = r->s->vault_msg;
+		return;
+	}
+	(void)jn_uuid_parse(jn_str_c(canon), id);
+	if ((rc = srv_person_read(r, id, "page: case", &state, &person)) != 0) {
+		v->person_msg = rc == VT_ECORRUPT ? pg_l(&p->c,
+		    "この家族の個人情報は壊れているか書き換えられています。表示しません。",
+		    "this family's person data is damaged or was changed: nothing of it is shown") :
+		    pg_l(&p->c, "個人情報を読めませんでした", "cannot read the person data");
+		return;
+	}
+	if (state == VT_S_FORGOTTEN) {
+		v->person_state = PG_PERSON_FORGOTTEN;
+		return;
+	}
+	json = state == VT_S_LIVE ? vt_person_json(&person) : strdup("{}");
+	vt_person_clear(&person);
+	if (json == NULL)
+		return;
+	*personp = json_loads(json, 0, &je);
+	sodium_memzero(json, strlen(json));
+	free(json);
+	if (*personp == NULL)
+		return;
+	v->person = *personp;
+	v->person_state = PG_PERSON_SHOWN;
+	v->person_edit = 1;
+}
+
 /* Renders the case page; v's form fields are set by a failed post. */
 static enum MHD_Result
 case_page(srv_req *r, page *p, const char *canon, pg_case_view *v, int status)
 {
-	json_t *events = NULL, *caseload = NULL, *risk = NULL;
+	json_t *events = NULL, *caseload = NULL, *risk = NULL, *person = NULL;
 	pg_buf b = { 0 };
 	char err[512] = "";
 	enum MHD_Result ret;
@@ -660,7 +715,7 @@ case_page(srv_req *r, page *p, const char *canon, pg_case_view *v, int status)
 			ret = unavailable(r, p, pg_l(&p->c, "記録を読めませんでした", "cannot read the journal"));
 			goto done;
 		}
-		if (cases_json(r, &caseload, &risk, err, sizeof err) != 0) {
+		if (cases_json(r, NAMES_NONE, NULL, &caseload, &risk, err, sizeof err) != 0) {
 			ret = unavailable(r, p, err);
 			goto done;
 		}
@@ -668,11 +723,23 @@ case_page(srv_req *r, page *p, const char *canon, pg_case_view *v, int status)
 		v->summary = caseload_case(caseload, canon);
 		v->risk = risk;
 	}
+	if (p->c.names)
+		person_view(r, p, canon, v, &person);
 	if (srv_query(r, "recorded") != NULL && v->errs == NULL)
 		v->notice = pg_l(&p->c, "記録しました。", "Recorded.");
 	pg_page_case(&b, &p->c, v);
 	ret = reply_page(r, p, status, &b, NULL);
 done:
+	if (person != NULL) {
+		/* Wipe what was decrypted before it goes back to the heap. */
+		const char *k;
+		json_t *val;
+
+		json_object_foreach(person, k, val)
+			if (json_is_string(val))
+				sodium_memzero((char *)json_string_value(val), json_string_length(val));
+		json_decref(person);
+	}
 	json_decref(events);
 	json_decref(caseload);
 	json_decref(risk);
@@ -730,46 +797,12 @@ h_case_get(srv_req *r)
 static int
 append_event(srv_req *r, json_t *ev, srv_errlist *errs)
 {
-	jl_event e = { 0 };
-	jn_errinfo je;
-	srv_job job;
-	uint64_t line = 1;
 	char *text = NULL;
-	int rc;
+	int rc = ENOMEM;
 
-	memset(&job, 0, sizeof job);
-	memset(&je, 0, sizeof je);
-	if (json_object_set_new(ev, "actor", json_string(r->acct.name)) != 0 ||
-	    (text = json_dumps(ev, JSON_COMPACT)) == NULL) {
-		rc = ENOMEM;
-		goto done;
-	}
-	rc = jl_decode(text, strlen(text), 0, &e, &je);
-	if (rc == JN_EINVALID) {
-		rc = srv_errlist_add(errs, 1, je.field, je.msg) == 0 ? 422 : ENOMEM;
-		goto done;
-	}
-	if (rc != 0)
-		goto done;
-	job.evs = &e.ev;
-	job.lines = &line;
-	job.n = 1;
-	job.bytes = strlen(text);
-	if ((rc = srv_submit(r->s, &job)) != 0)
-		goto done;
-	rc = job.status;
-	if (rc == 422 || rc == 409) {
-		size_t i;
-
-		for (i = 0; i < job.errs.n; i++)
-			if (srv_errlist_add(errs, 1, job.errs.v[i].field, job.errs.v[i].msg) != 0)
-				rc = ENOMEM;
-	}
-done:
-	job.evs = NULL;
-	job.lines = NULL;
-	srv_job_free(&job);
-	jl_event_free(&e);
+	if (json_object_set_new(ev, "actor", json_string(r->acct.name)) == 0 &&
+	    (text = json_dumps(ev, JSON_COMPACT)) != NULL)
+		rc = srv_append_line(r->s, text, strlen(text), errs);
 	free(text);
 	return rc;
 }
@@ -819,13 +852,67 @@ post_event(srv_req *r, page *p, const char *canon, pg_form *f)
 	return ret;
 }
 
-/* POST /cases/UUID/person: the person form (nurse, coordinator). */
+/* POST /cases/UUID/person: the person form (nurse, coordinator); an
+ * empty field removes it. */
 static enum MHD_Result
 post_person(srv_req *r, page *p, const char *canon, pg_form *f)
 {
-	(void)canon;
-	(void)f;
-	return message(r, p, 503, pg_l(&p->c, "個人情報はまだ扱えません", "person data is not available yet"));
+	pg_case_view v;
+	pg_ferrs ferrs;
+	vt_patch pa;
+	vt_err verr;
+	uint8_t id[JN_ID_LEN];
+	json_t *obj;
+	char *text = NULL, loc[80];
+	size_t i, bad;
+	int rc;
+
+	memset(&v, 0, sizeof v);
+	memset(&ferrs, 0, sizeof ferrs);
+	memset(&pa, 0, sizeof pa);
+	memset(&verr, 0, sizeof verr);
+	if (!p->c.names)
+		return message(r, p, 403, pg_l(&p->c, "この役割では個人情報を扱えません",
+		    "your role may not see or change person data"));
+	if (r->s->vault == NULL)
+		return message(r, p, 503, r->s->vault_msg);
+	if ((obj = json_object()) == NULL)
+		return unavailable(r, p, "out of memory");
+	for (i = 0; i < VT_NFIELDS; i++) {
+		const char *key = vt_field_name((int)i), *val = pg_form_get(f, key);
+
+		if (val == NULL)
+			continue;	/* not sent: kept */
+		json_object_set_new(obj, key, *val != '\0' ? json_string(val) : json_null());
+	}
+	text = json_dumps(obj, JSON_COMPACT);
+	json_decref(obj);
+	if (text == NULL)
+		return unavailable(r, p, "out of memory");
+	rc = vt_patch_parse(text, strlen(text), 0, &pa, &verr);
+	sodium_memzero(text, strlen(text));
+	free(text);
+	if (rc == 0) {
+		(void)jn_uuid_parse(jn_str_c(canon), id);
+		rc = vt_set(r->s->vault, (const uint8_t (*)[JN_ID_LEN])id, &pa, 1, &bad);
+	}
+	vt_patch_clear(&pa);
+	if (rc == 0) {
+		snprintf(loc, sizeof loc, "/cases/%s?recorded=1", canon);
+		return redirect(r, loc, NULL);
+	}
+	if (rc == VT_EINVALID)
+		pg_ferr_add(&ferrs, verr.field, verr.msg);
+	else if (rc == VT_EFORGOTTEN)
+		pg_ferr_add(&ferrs, "", pg_l(&p->c, "この家族の個人情報は消去済みで、もう記録できません",
+		    "this family's person data was forgotten: it cannot be set again"));
+	else
+		return unavailable(r, p, pg_l(&p->c, "個人情報を保存できませんでした",
+		    "could not save the person data; nothing stored"));
+	v.form_type = "person";
+	v.form = f;
+	v.errs = &ferrs;
+	return case_page(r, p, canon, &v, 422);
 }
 
 static enum MHD_Result
@@ -865,7 +952,7 @@ h_risk(srv_req *r)
 
 	if (!gate(r, &p, SEES_CASES, &ret))
 		return ret;
-	if (cases_json(r, &caseload, &risk, err, sizeof err) != 0) {
+	if (cases_json(r, NAMES_RISK, srv_query(r, "flag"), &caseload, &risk, err, sizeof err) != 0) {
 		ret = unavailable(r, &p, err);
 		goto done;
 	}

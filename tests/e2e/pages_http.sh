@@ -6,7 +6,7 @@
 . "$TOP/tests/e2e/pages.inc"
 
 # At the top level: the server's URL must outlive each test's subshell.
-pages_journal >setup.out 2>&1 && pages_accounts >>setup.out 2>&1 && pages_start >>setup.out 2>&1
+pages_journal >setup.out 2>&1 && pages_accounts >>setup.out 2>&1 && serve_start >>setup.out 2>&1
 test_expect_success 'setup: a small city, accounts, a server' '
 	test -n "$URL" || { cat setup.out; false; }
 '
@@ -240,7 +240,7 @@ test_expect_success 'repeated failed sign-ins of one name are slowed (429)' '
 '
 
 test_expect_success 'the server stops cleanly' '
-	pages_stop
+	serve_stop
 '
 
 test_done
