@@ -35,7 +35,9 @@ say "a new journal in $J"
 oyako -J "$J" init || die "oyako init failed"
 
 say "generating FY$fy of a city like the seed's (450 births a year, seed 1)"
-oyako-gen --seed 1 --births 450 --fy "$fy" --until "$end" --stats -o "$dir/city.jsonl" 2>"$dir/gen.stats" ||
+# (--persons: made-up names for the pages at the end; they never enter the log.)
+oyako-gen --seed 1 --births 450 --fy "$fy" --until "$end" --stats -o "$dir/city.jsonl" \
+    --persons "$dir/persons.jsonl" 2>"$dir/gen.stats" ||
 	die "oyako-gen failed: $(cat "$dir/gen.stats")"
 head -1 "$dir/gen.stats"
 echo "first line of $dir/city.jsonl:"
@@ -98,3 +100,33 @@ Try next (the journal stays in $dir):
                                            # all of Japan: ~8 million events
   man tools/oyako-gen/oyako-gen.1
 EOT
+
+# The staff pages: only for a person at a terminal (the tests run the demo
+# with its output in a file, and must not block), and not with
+# OYAKO_DEMO_SERVE=0.
+[ -t 1 ] && [ "${OYAKO_DEMO_SERVE:-1}" != 0 ] || exit 0
+have oyako-serve || exit 0
+listen=${OYAKO_DEMO_LISTEN:-127.0.0.1:8470}
+
+say "the staff pages: oyako serve"
+# The master key lives outside the journal directory (specs/vault.md).
+oyako key init "$dir/oyako.key" >/dev/null || die "oyako key init failed"
+OYAKO_KEY_FILE=$dir/oyako.key
+export OYAKO_KEY_FILE
+oyako -J "$J" person import "$dir/persons.jsonl" >/dev/null || die "oyako person import failed"
+# pw: a random password of 12 hex digits.
+pw() { od -An -N6 -tx1 /dev/urandom | tr -d ' \n'; }
+pc=$(pw) pn=$(pw) pa=$(pw)
+echo "$pc" | oyako user -J "$J" --actor admin:demo add coord:C01 --role coordinator --coordinator C01 >/dev/null &&
+echo "$pn" | oyako user -J "$J" --actor admin:demo add nurse:N01 --role nurse >/dev/null &&
+echo "$pa" | oyako user -J "$J" --actor admin:demo add audit:A01 --role auditor >/dev/null ||
+	die "oyako user add failed"
+cat <<EOT
+Open http://$listen/ in a browser and sign in as
+  coord:C01  password $pc   (the coordinator of C01: her day, her families by name, record a visit)
+  nurse:N01  password $pn   (a nurse: every family, the risk list, person data)
+  audit:A01  password $pa   (an auditor: everything but names)
+The yearly report (with charts) is under "Annual report"; the access log goes to $dir/serve.log.
+Ctrl-C stops the server.
+EOT
+exec oyako serve -J "$J" --listen "$listen" 2>"$dir/serve.log"
