@@ -11,6 +11,8 @@
 #   BENCH_LARGE=1        also the 10M set: the medium city over 12 years
 #   BENCH_RUNS           runs per step (default 5 small, 3 medium, 1 large)
 #   BENCH_APPENDS        durable appends timed one by one (200)
+#   BENCH_SERVE          requests per client of the server rows (200 / 16 clients:
+#                        100 / 64 clients: 50); 0 skips the server rows
 #   BENCH_DIR            work directory, on the disk to measure (build/bench-data)
 #   BENCH_RESULTS        where the table goes (bench/RESULTS.md)
 #
@@ -34,7 +36,8 @@ asof=2026-03-31
 fy=2025
 hb_data='{"district":"bench","due_date":"2027-06-01","support_needed":false}'
 
-for p in "$bin/oyako" "$bin/oyako-gen" "$bb/timeit" "$bb/jnbench" "$bb/sqlbench"; do
+for p in "$bin/oyako" "$bin/oyako-gen" "$bin/oyako-serve" "$bin/oyako-user" "$bb/timeit" \
+    "$bb/jnbench" "$bb/sqlbench" "$bb/loadgen"; do
 	[ -x "$p" ] || { echo "bench: error: '$p' is missing: run make" >&2; exit 1; }
 done
 mkdir -p "$data"
@@ -224,11 +227,84 @@ appends() {
 	row "append, oyako process" 1 "$work/ca" - "-" none 0
 }
 
+# Durable appends over HTTP: `oyako serve` on a copy of the journal, 1, 16
+# and 64 keep-alive clients (bench/loadgen.c), one event a request, each
+# acknowledged after its group's commit; beside it 64 threads each
+# committing one insert at a time into SQLite (WAL, synchronous=FULL).
+# The library's jn_append1 median is the reference of the 1-client row.
+serve_rows=$work/serve_rows
+: >"$serve_rows"
+serve() {
+	name=$1
+	per=${BENCH_SERVE:-200}
+	[ "$per" -gt 0 ] || return 0
+	say "bench: oyako serve: 1, 16 and 64 clients"
+	cp -r "$work/$name.j" "$work/srv.j"
+	echo "bench-password" | "$bin/oyako-user" -J "$work/srv.j" --actor bench add bench --role nurse \
+	    2>"$work/err" || die "oyako user add failed"
+	tok=$("$bin/oyako-user" -J "$work/srv.j" token bench) || die "oyako user token failed"
+	"$bin/oyako-serve" -J "$work/srv.j" --listen 127.0.0.1:0 >"$work/srv.out" 2>/dev/null &
+	spid=$!
+	i=0
+	while ! grep -q '^listening on ' "$work/srv.out"; do
+		i=$((i + 1))
+		[ $i -lt 600 ] && kill -0 $spid 2>/dev/null || die "oyako serve did not start"
+		sleep 0.05
+	done
+	url=$(sed -n 's/^listening on //p' "$work/srv.out")
+	for c in 1 16 64; do
+		n=$((c == 1 ? per : (c == 16 ? per / 2 : per / 4)))
+		[ "$n" -gt 0 ] || n=1
+		"$bb/loadgen" "$url" "$tok" $c $n >"$work/lg" 2>"$work/err" || { kill $spid; die "loadgen failed"; }
+		read -r ev wall p50 p99 <"$work/lg"
+		echo "oyako serve, $c client$([ $c = 1 ] || echo s)|$ev|$wall|$p50|$p99" >>"$serve_rows"
+	done
+	kill -TERM $spid
+	wait $spid || die "oyako serve did not stop cleanly"
+	cp "$work/$name.db" "$work/srv.db"
+	"$bb/sqlbench" threads "$work/srv.db" 64 $((per / 4 > 0 ? per / 4 : 1)) >"$work/lg" 2>"$work/err" ||
+	    die "sqlite threads failed"
+	read -r ev wall p50 p99 <"$work/lg"
+	echo "SQLite, 64 threads|$ev|$wall|$p50|$p99" >>"$serve_rows"
+	read -r ja _ <"$work/ja"
+	echo "library jn_append1 (reference)|1|$ja|$ja|$ja" >>"$serve_rows"
+	rm -rf "$work/srv.j" "$work"/srv.db*
+}
+
+# The server table, with its targets: 64 clients >= 20,000 ev/s and >= 5x
+# SQLite's 64 threads, p99 <= 20 ms; 1 client's p50 <= 1.5x jn_append1.
+serve_table() {
+	[ -s "$serve_rows" ] || return 0
+	awk -F'|' '
+	function ms(ns) { return sprintf("%.2f ms", ns / 1e6) }
+	{ name[NR] = $1; ev[NR] = $2; wall[NR] = $3; p50[NR] = $4; p99[NR] = $5
+	  rate[NR] = $2 > 1 ? $2 / ($3 / 1e9) : 0 }
+	$1 ~ /^SQLite/ { sq = NR } $1 ~ /^library/ { lib = NR } $1 ~ /64 clients/ { c64 = NR } $1 ~ /, 1 client$/ { c1 = NR }
+	END {
+		print "| durable appends over HTTP | events | ev/s | p50 | p99 | target |"
+		print "|---|---|---|---|---|---|"
+		for (k = 1; k <= NR; k++) {
+			t = "-"
+			if (k == c64)
+				t = sprintf(">= 20k ev/s (%s), >= 5x SQLite (%.1fx), p99 <= 20 ms (%s)",
+				    rate[k] >= 20000 ? "pass" : "MISS", rate[k] / rate[sq],
+				    p99[k] <= 20e6 ? "pass" : "MISS") \
+				    ((rate[k] >= 5 * rate[sq]) ? "" : " MISS 5x")
+			if (k == c1)
+				t = sprintf("p50 <= 1.5x jn_append1 (%.2fx: %s)", p50[k] / p50[lib],
+				    p50[k] <= 1.5 * p50[lib] ? "pass" : "MISS")
+			printf "| %s | %s | %s | %s | %s | %s |\n", name[k], k == lib ? "-" : ev[k],
+			    k == lib ? "-" : sprintf("%.0f", rate[k]), ms(p50[k]), k == lib ? "-" : ms(p99[k]), t
+		}
+	}' "$serve_rows"
+}
+
 runs_of() { echo "${BENCH_RUNS:-$1}"; }
 
 bs=$(births "$small")
 dataset small "$bs" 1 "$(runs_of 5)"
 appends small
+serve small
 rm -rf "$work/small.db"
 memcheck small "$bs" "$(runs_of 5)"
 rm -rf "$work/small.j"
@@ -323,6 +399,13 @@ settings=$(env | grep '^BENCH_' | sort | tr '\n' ' ' || true)
 	echo
 	table
 	echo
+	if [ -s "$serve_rows" ]; then
+		echo "Server: \`oyako serve\` over a copy of the small set; bench/loadgen.c clients (keep-alive, one event a request, wait for the 201);"
+		echo "SQLite: 64 threads, a connection each, one insert per commit (WAL, synchronous=FULL, busy timeout)."
+		echo
+		serve_table
+		echo
+	fi
 	if [ -s "$warnings" ]; then
 		sed 's/^/warning: /' "$warnings"
 	else

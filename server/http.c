@@ -611,8 +611,9 @@ request_begin(srv_req *r, int *replied)
 	}
 	r->route = rt;
 	r->rest = rest;
-	/* A public route (a page, the login) treats stale credentials as
-	 * none: a browser with an expired session is sent to sign in. */
+	/* Bad credentials on a public route (a probe with a stale token, a
+	 * logout with an ended session, a page with an expired session: it
+	 * goes to the sign-in page) are no credentials. */
 	if (authenticate(r) != 0 && !(rt->who & SRV_PUBLIC))
 		return srv_reply_error(r, "unauthorized", NULL, "bad or revoked token or session");
 	if (!(rt->who & SRV_PUBLIC)) {

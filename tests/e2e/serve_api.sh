@@ -48,6 +48,12 @@ test_expect_success 'a batch: all stored, one entry per line in order' '
 	test "$(jget "[e[\"seq\"] for e in d[\"events\"]], d[\"stored\"], d[\"already_stored\"]")" = "[[31, 30], 1, 1]"
 '
 
+test_expect_success 'the same batch again: 200, all already stored, the same seqs' '
+	expect_status 200 POST /v1/events "$NURSE" -H "Content-Type: application/x-ndjson" --data-binary @batch &&
+	test "$(jget "[e[\"seq\"] for e in d[\"events\"]], d[\"stored\"], d[\"already_stored\"]")" = "[[31, 30], 0, 2]" &&
+	test "$(oyako export -J j --after-seq 31 | wc -l)" -eq 0
+'
+
 test_expect_success 'a batch with bad lines: 422 naming every one, nothing stored' '
 	{ ev 10000000-0000-4000-8000-000000000003; echo
 	  echo "{not json"
