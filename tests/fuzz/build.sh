@@ -11,7 +11,7 @@ cd "$top"
 mode=$1
 out=build-fuzz/$mode
 mkdir -p "$out/obj"
-pkgs="lmdb msgpack libsodium jansson uuid"
+pkgs="lmdb msgpack libsodium jansson uuid xlsxwriter"
 flags="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined"
 inc="-Ijournal -Iprojections -Itools/common -Itests/fuzz $(pkg-config --cflags $pkgs)"
 libs="$(pkg-config --libs $pkgs) -lm"

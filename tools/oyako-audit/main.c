@@ -395,7 +395,7 @@ main(int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	a.from_seq = 1;
 	a.late_days = 30;
-	while ((c = getopt_long(argc, argv, "J:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, PO_SHORTOPTS, longopts, NULL)) != -1) {
 		if ((rc = po_option(&o, c, optarg)) > 0)
 			continue;
 		if (rc < 0)
@@ -473,7 +473,7 @@ txn_abort:
 audit_free:
 	pj_audit_free(&a);
 	jn_env_close(env);
-	return ex;
+	return po_done(&o, ex);
 usage:
 	fputs(usage_text, stderr);
 	return EX_USAGE;

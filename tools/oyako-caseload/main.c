@@ -10,7 +10,8 @@
 
 static const char usage_text[] =
     "usage: oyako caseload [--as-of YYYY-MM-DD] [--coordinator CODE] [--rules FILE] [-J DIR]\n"
-    "                      [--at-seq N] [--format text|tsv|csv|json|md] [--lang ja|en]\n"
+    "                      [--at-seq N] [--format text|tsv|csv|json|md|html|xlsx] [-o FILE]\n"
+    "                      [--encoding utf-8|sjis] [--lang ja|en]\n"
     "                      [--names [--key-file FILE] [--actor ACTOR] [--purpose TEXT]]\n";
 
 enum { OPT_COORD = PO_FIRST_FREE, OPT_RULES };
@@ -274,6 +275,32 @@ table(const load *l, pj_doc *doc, const char *title)
 	vc_names_columns(l->names, o, doc);
 }
 
+/* html and xlsx: the counts per list first, with their chart. */
+static void
+summary(const load *l, pj_doc *doc)
+{
+	const po_opts *o = l->o;
+	size_t i;
+
+	pj_doc_table(doc, o->ja ? "担当ごとの件数" : "cases per coordinator", "llrrrr",
+	    po_head(o, "coordinator", "コーディネーター"), po_head(o, "room", "支援室"),
+	    po_head(o, "cases", "件数"), po_head(o, "pregnant", "妊娠中"),
+	    po_head(o, "infant", "乳児"), po_head(o, "flagged", "フラグあり"));
+	pj_doc_name(doc, o->ja ? "件数" : "summary");
+	for (i = 0; i < l->nlists; i++) {
+		const pj_staff *s = i < l->nstaff ? &l->m->staff[l->staff[i]] : NULL;
+
+		pj_doc_row(doc);
+		pj_doc_cell(doc, "%s", s ? pj_names_str(l->m->names, s->code) : (o->ja ? "未割当" : "unassigned"));
+		pj_doc_cell(doc, "%s", s && s->room != PJ_NONE ? name(l, s->room) : "");
+		pj_doc_cell(doc, "%zu", l->t[i].cases);
+		pj_doc_cell(doc, "%zu", l->t[i].pregnant);
+		pj_doc_cell(doc, "%zu", l->t[i].infant);
+		pj_doc_cell(doc, "%zu", l->t[i].flagged);
+	}
+	pj_doc_chart(doc, 1u << 2 | 1u << 5);	/* cases and flagged */
+}
+
 /* The document, its rows given by parts (nlists of them, or one for
  * tsv/csv) when it is rendered. */
 static void
@@ -292,8 +319,10 @@ to_doc(const load *l, part *parts, pj_doc *doc)
 		pj_doc_rows(doc, rows, &parts[0]);
 		return;
 	}
-	pj_doc_line(doc, o->ja ? "%s 時点のケース担当" : "caseload as of %s", asof);
+	pj_doc_title(doc, o->ja ? "%s 時点のケース担当" : "caseload as of %s", asof);
 	pj_doc_line(doc, "%s", "");
+	if (o->fmt == PJ_FMT_HTML || o->fmt == PJ_FMT_XLSX)
+		summary(l, doc);
 	for (i = 0; i < l->nlists; i++) {
 		const pj_staff *s = i < l->nstaff ? &l->m->staff[l->staff[i]] : NULL;
 		const char *code = s ? name(l, s->code) : (o->ja ? "未割当" : "unassigned");
@@ -309,6 +338,7 @@ to_doc(const load *l, part *parts, pj_doc *doc)
 			    "%s (%s): %zu cases (%zu pregnant, %zu infant, %zu flagged)",
 			    code, room, t->cases, t->pregnant, t->infant, t->flagged);
 		table(l, doc, title);
+		pj_doc_name(doc, code);	/* the sheet's name */
 		parts[i] = (part){ l, i, i + 1 };
 		pj_doc_rows(doc, rows, &parts[i]);
 	}
@@ -340,7 +370,7 @@ main(int argc, char **argv)
 
 	cli_init(argc, argv);
 	po_init(&o);
-	while ((c = getopt_long(argc, argv, "J:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, PO_SHORTOPTS, longopts, NULL)) != -1) {
 		if ((rc = po_option(&o, c, optarg)) > 0)
 			continue;
 		if (rc == 0 && c == OPT_RULES)
@@ -415,7 +445,7 @@ load_free:
 cases_free:
 	free(staff);
 	po_cases_free(&r);
-	return ex;
+	return po_done(&o, ex);
 usage:
 	fputs(usage_text, stderr);
 	return EX_USAGE;

@@ -10,7 +10,8 @@
 
 static const char usage_text[] =
     "usage: oyako risk [--as-of YYYY-MM-DD] [--flag NAME] [--coordinator CODE] [--rules FILE]\n"
-    "                  [-J DIR] [--at-seq N] [--format text|tsv|csv|json|md] [--lang ja|en]\n"
+    "                  [-J DIR] [--at-seq N] [--format text|tsv|csv|json|md|html|xlsx] [-o FILE]\n"
+    "                  [--encoding utf-8|sjis] [--lang ja|en]\n"
     "                  [--names [--key-file FILE] [--actor ACTOR] [--purpose TEXT]]\n"
     "  --flag NAME   only this flag: support-needed, not-shared, no-8month-interview,\n"
     "                birth-not-recorded, no-happybaby, missed-checkup, no-contact, no-coordinator\n"
@@ -176,6 +177,60 @@ names_load(risk *k, const vc_opts *vo, jn_env *env, vc_names *nm)
 	return ex;
 }
 
+/*
+ * html and xlsx: the count of each flag (with a chart), then a table a
+ * flag.  parts[f] is k showing flag f only, the rows source of its table.
+ */
+static void
+to_report(const risk *k, risk *parts, pj_doc *doc)
+{
+	const po_opts *o = k->o;
+	size_t count[PJ_F_COUNT] = { 0 }, total = 0, i;
+	char asof[11];
+	pj_status st;
+	int f;
+
+	for (i = 0; i < k->n; i++) {
+		unsigned flags = flags_of(k, i, &st);
+
+		for (f = 0; f < PJ_F_COUNT; f++)
+			count[f] += (flags >> f) & 1;
+	}
+	for (f = 0; f < PJ_F_COUNT; f++)
+		total += count[f];
+	jn_date_format(k->m->as_of, asof);
+	if (o->ja)
+		pj_doc_title(doc, "%s 時点のリスクフラグ: %zu件", asof, total);
+	else
+		pj_doc_title(doc, "risk flags as of %s: %zu", asof, total);
+	pj_doc_table(doc, o->ja ? "フラグごとの件数" : "flags by kind", "lr",
+	    po_head(o, "flag", "フラグ"), po_head(o, "count", "件数"));
+	pj_doc_name(doc, o->ja ? "件数" : "summary");
+	for (f = 0; f < PJ_F_COUNT; f++) {
+		if (k->only >= 0 && f != k->only)
+			continue;
+		pj_doc_row(doc);
+		pj_doc_cell(doc, "%s", pj_flag_name(f));
+		pj_doc_cell(doc, "%zu", count[f]);
+	}
+	pj_doc_chart(doc, 1u << 1);
+	for (f = 0; f < PJ_F_COUNT; f++) {
+		char title[128];
+
+		if (count[f] == 0)
+			continue;
+		snprintf(title, sizeof title, o->ja ? "%s（%zu件）" : "%s (%zu)", pj_flag_name(f), count[f]);
+		pj_doc_table(doc, title, "lllll", po_head(o, "case", "ケース"), po_head(o, "flag", "フラグ"),
+		    po_head(o, "since", "開始日"), po_head(o, "coordinator", "コーディネーター"),
+		    po_head(o, "why", "理由"));
+		vc_names_columns(k->names, o, doc);
+		pj_doc_name(doc, pj_flag_name(f));
+		parts[f] = *k;
+		parts[f].only = f;
+		pj_doc_rows(doc, rows, &parts[f]);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -193,7 +248,7 @@ main(int argc, char **argv)
 	po_opts o;
 	po_cases r;
 	pj_doc *doc = NULL;
-	risk k;
+	risk k, parts[PJ_F_COUNT];
 	vc_opts vo = { 0 };
 	vc_names nm = { 0 };
 	int c, rc, ex;
@@ -202,7 +257,7 @@ main(int argc, char **argv)
 	po_init(&o);
 	k.only = -1;
 	k.coord = NULL;
-	while ((c = getopt_long(argc, argv, "J:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, PO_SHORTOPTS, longopts, NULL)) != -1) {
 		if ((rc = po_option(&o, c, optarg)) > 0)
 			continue;
 		if (rc < 0)
@@ -242,14 +297,17 @@ main(int argc, char **argv)
 		ex = po_fail(&o, ENOMEM);
 		goto cases_free;
 	}
-	to_doc(&k, doc);
+	if (o.fmt == PJ_FMT_HTML || o.fmt == PJ_FMT_XLSX)
+		to_report(&k, parts, doc);
+	else
+		to_doc(&k, doc);
 	pj_doc_footer(doc, &r.prov, o.ja);
 	ex = po_render(&o, doc);
 	pj_doc_free(doc);
 cases_free:
 	vc_names_free(&nm);
 	po_cases_free(&r);
-	return ex;
+	return po_done(&o, ex);
 usage:
 	fputs(usage_text, stderr);
 	return EX_USAGE;
