@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "html.h"
 #include "pages.h"
+#include "table.h"
 
 #define THN "<th scope=\"col\" class=\"num\">"
 
@@ -19,37 +21,52 @@ num(json_t *o, const char *key)
 	return (long long)json_integer_value(json_object_get(o, key));
 }
 
-/* A horizontal bar chart: one bar a label, the value at its end.  The
- * table beside it holds the same numbers for screen readers; the chart
- * itself is an image with a title. */
+/* The bar chart of one table, drawn by the reports' own code
+ * (projections/html.c, as in `oyako annual --format html`): a pj_doc that
+ * holds just that table, n rows of labels[i] and the k series
+ * values[i * k + j] headed heads[j].  The table beside it on the page holds
+ * the same numbers for screen readers. */
 static void
-svg_bars(pg_buf *b, const char *id, const char *title, const char *const *labels,
-    const long long *values, size_t n)
+put_chart(pg_buf *b, const char *title, const char *const *heads, size_t k,
+    const char *const *labels, const long long *values, size_t n)
 {
-	const int row = 32, left = 150, width = 600, barmax = width - left - 60;
-	long long max = 1;
-	size_t i;
+	pj_doc *doc = pj_doc_new();
+	const char *cols[4] = { "" };
+	char align[5] = "l";
+	char *mem = NULL;
+	size_t len = 0, i, j;
+	FILE *f = NULL;
+	unsigned series = 0;
 
-	for (i = 0; i < n; i++)
-		if (values[i] > max)
-			max = values[i];
-	pg_fmt(b, "<svg class=\"chart\" id=\"%s\" role=\"img\" aria-labelledby=\"%s-t\" "
-	    "viewBox=\"0 0 %d %zu\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"%s-t\">",
-	    id, id, width, (size_t)row * n + 8, id);
-	pg_text(b, title);
-	pg_raw(b, "</title>");
-	for (i = 0; i < n; i++) {
-		long long w = values[i] * barmax / max;
-		size_t y = (size_t)row * i + 4;
-
-		pg_fmt(b, "<text x=\"%d\" y=\"%zu\" font-size=\"14\" text-anchor=\"end\" "
-		    "dominant-baseline=\"middle\">", left - 8, y + row / 2);
-		pg_text(b, labels[i]);
-		pg_fmt(b, "</text><rect x=\"%d\" y=\"%zu\" width=\"%lld\" height=\"%d\" fill=\"#0b5394\"/>"
-		    "<text x=\"%lld\" y=\"%zu\" font-size=\"14\" dominant-baseline=\"middle\">%lld</text>",
-		    left, y + 4, w, row - 8, left + w + 6, y + row / 2, values[i]);
+	if (doc == NULL || k > 3)
+		goto fail;
+	for (j = 0; j < k; j++) {
+		cols[j + 1] = heads[j];
+		align[j + 1] = 'r';
+		series |= 1u << (j + 1);
 	}
-	pg_raw(b, "</svg>");
+	align[k + 1] = '\0';
+	pj_doc_tablev(doc, title, align, cols);
+	for (i = 0; i < n; i++) {
+		pj_doc_row(doc);
+		pj_doc_cell(doc, "%s", labels[i]);
+		for (j = 0; j < k; j++)
+			pj_doc_cell(doc, "%lld", values[i * k + j]);
+	}
+	pj_doc_chart(doc, series);
+	if ((f = open_memstream(&mem, &len)) == NULL || pj_doc_html_charts(doc, f) != 0)
+		goto fail;
+	fclose(f);
+	pg_rawn(b, mem, len);
+	free(mem);
+	pj_doc_free(doc);
+	return;
+fail:
+	if (f != NULL)
+		fclose(f);
+	free(mem);
+	pj_doc_free(doc);
+	b->oom = 1;
 }
 
 /* A table of modes (a JSON object of counts) with its total and chart. */
@@ -61,8 +78,6 @@ mode_table(pg_buf *b, const pg_ctx *c, json_t *a, const char *key, const char *h
 	const char *labels[3];
 	long long values[3], total = 0;
 	size_t i;
-	char id[48];
-
 	pg_raw(b, "<h2>");
 	pg_text(b, heading);
 	pg_raw(b, "</h2><div class=\"scroll\"><table><thead><tr>");
@@ -80,8 +95,7 @@ mode_table(pg_buf *b, const pg_ctx *c, json_t *a, const char *key, const char *h
 	for (i = 0; i < 3; i++)
 		pg_fmt(b, "<td class=\"num\" data-key=\"%s.%s\">%lld</td>", key, codes[i], values[i]);
 	pg_fmt(b, "<td class=\"num\">%lld</td></tr></tbody></table></div>", total);
-	snprintf(id, sizeof id, "chart-%s", key);
-	svg_bars(b, id, heading, labels, values, 3);
+	put_chart(b, heading, &heading, 1, labels, values, 3);
 }
 
 void
@@ -95,7 +109,7 @@ pg_page_annual(pg_buf *b, const pg_ctx *c, json_t *a, int fy)
 	static const char *const hb_en[3] = { "home", "room", "checkup" };
 	json_t *rooms = json_object_get(a, "maternity_classes"), *r;
 	const char *labels[32];
-	long long groups[32], tg = 0, tp = 0, tc = 0;
+	long long values[32 * 2], tg = 0, tp = 0, tc = 0;
 	size_t i, nr = 0;
 	char title[96];
 
@@ -144,9 +158,11 @@ pg_page_annual(pg_buf *b, const pg_ctx *c, json_t *a, int fy)
 		const char *code = json_string_value(json_object_get(r, "room"));
 		const char *name = json_string_value(json_object_get(r, "name"));
 
-		if (nr < sizeof groups / sizeof groups[0]) {
+		if (nr < sizeof labels / sizeof labels[0]) {
 			labels[nr] = name != NULL ? name : code != NULL ? code : "?";
-			groups[nr++] = num(r, "groups");
+			values[2 * nr] = num(r, "groups");
+			values[2 * nr + 1] = num(r, "couples");
+			nr++;
 		}
 		tg += num(r, "groups");
 		tp += num(r, "participants");
@@ -168,8 +184,11 @@ pg_page_annual(pg_buf *b, const pg_ctx *c, json_t *a, int fy)
 	pg_text(b, pg_l(c, "計", "Total"));
 	pg_fmt(b, "</th><td class=\"num\">%lld</td><td class=\"num\">%lld</td>"
 	    "<td class=\"num\">%lld</td></tr></tbody></table></div>", tg, tp, tc);
-	svg_bars(b, "chart-classes", pg_l(c, "支援室ごとの組数", "Groups per room"),
-	    labels, groups, nr);
+	{
+		const char *heads[2] = { pg_l(c, "組数", "groups"), pg_l(c, "うち夫婦", "couples") };
+
+		put_chart(b, pg_l(c, "支援室ごとの組数", "Groups per room"), heads, 2, labels, values, nr);
+	}
 
 	mode_table(b, c, a, "interviews_8month", pg_l(c, "③ 妊娠8か月面談", "3. 8th-month interviews"),
 	    iv_codes, iv_ja, iv_en);

@@ -277,7 +277,7 @@ static const char css[] =
 	".alert{background:#fbeaea;border:1px solid var(--warn);padding:.5rem}"
 	"dl.person{display:grid;grid-template-columns:minmax(6rem,max-content) 1fr;gap:.2rem 1rem}"
 	"dl.person dt{font-weight:bold}dl.person dd{margin:0}"
-	".chart{max-width:40rem;width:100%;height:auto}"
+	"figure.chart{margin:.5rem 0 1.5rem}figure.chart svg{width:100%;max-width:40rem;height:auto}"
 	".muted{color:var(--muted)}"
 	"@media print{header nav,form{display:none}}";
 

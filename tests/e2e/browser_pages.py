@@ -216,7 +216,7 @@ def run_steps(d):
                for e in d.find_elements(By.CSS_SELECTOR, "[data-key]")}
         assert got == flat, (got, flat)
         assert want["happybaby"]["home"] == 1, want
-        assert len(d.find_elements(By.CSS_SELECTOR, "svg.chart")) == 3
+        assert len(d.find_elements(By.CSS_SELECTOR, "figure.chart svg")) == 3
         for kind in ("html", "xlsx", "csv"):
             link = d.find_element(By.ID, "dl-" + kind)
             assert link.get_attribute("href") == f"{URL}/download/annual.{kind}?fy=2025"

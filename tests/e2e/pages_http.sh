@@ -219,6 +219,24 @@ test_expect_success 'the risk list by flag and district' '
 	test_grep "id=\"risk-none\"" page
 '
 
+test_expect_success 'the annual page and its downloads: the reports'"'"' own html, xlsx and csv' '
+	status_is ad "/annual?fy=2025" 200 &&
+	test_grep "data-key=\"checkups_held\">1<" page &&
+	test_grep "<figure class=\"chart\">" page &&
+	curl -s -D hdr -o annual.csv -b ad.jar -H "Accept-Language: en" "$URL/download/annual.csv?fy=2025" &&
+	grep -i "^content-type: text/csv" hdr &&
+	grep -i "^content-disposition: attachment; filename=\"oyako-annual-FY2025.csv\"" hdr &&
+	oyako annual -J j --fy 2025 --format csv --lang en >want.csv &&
+	test_cmp want.csv annual.csv &&
+	curl -s -o annual.xlsx -b ad.jar "$URL/download/annual.xlsx?fy=2025" &&
+	test "$(head -c 2 annual.xlsx)" = PK &&
+	curl -s -o annual.html -b ad.jar "$URL/download/annual.html?fy=2025" &&
+	test_grep "<!DOCTYPE html>" annual.html &&
+	status_is ad /download/annual.pdf 404 &&
+	status_is ad "/download/annual.csv?fy=x" 400 &&
+	status_is ad "/annual?fy=12" 400
+'
+
 test_expect_success 'the access log holds paths only, never a query string' '
 	! grep "?" "$SERVE_LOG" &&
 	grep "^GET /risk 200 n1 " "$SERVE_LOG"
