@@ -13,6 +13,10 @@
 #   BENCH_APPENDS        durable appends timed one by one (200)
 #   BENCH_SERVE          requests per client of the server rows (200 / 16 clients:
 #                        100 / 64 clients: 50); 0 skips the server rows
+#   BENCH_VAULT_OPEN     births a year of the --names set (13200: about 20,000
+#                        open cases at the as-of date; 0 skips the vault rows)
+#   BENCH_VAULT_FIND     births a year of the find set (47800: about 100,000
+#                        cases with person data)
 #   BENCH_DIR            work directory, on the disk to measure (build/bench-data)
 #   BENCH_RESULTS        where the table goes (bench/RESULTS.md)
 #
@@ -36,8 +40,11 @@ asof=2026-03-31
 fy=2025
 hb_data='{"district":"bench","due_date":"2027-06-01","support_needed":false}'
 
+vault_open=${BENCH_VAULT_OPEN:-13200}
+vault_find=${BENCH_VAULT_FIND:-47800}
+
 for p in "$bin/oyako" "$bin/oyako-gen" "$bin/oyako-serve" "$bin/oyako-user" "$bb/timeit" \
-    "$bb/jnbench" "$bb/sqlbench" "$bb/loadgen"; do
+    "$bb/jnbench" "$bb/sqlbench" "$bb/loadgen" "$bb/vtbench"; do
 	[ -x "$p" ] || { echo "bench: error: '$p' is missing: run make" >&2; exit 1; }
 done
 mkdir -p "$data"
@@ -299,6 +306,69 @@ serve_table() {
 	}' "$serve_rows"
 }
 
+# vault_set NAME BIRTHS: a journal of one fiscal year with the person data
+# of every case imported (key $work/vault.key); sets $n (events) and $np
+# (cases with person data), and adds the timing of the person import to
+# $work/vi.NAME.
+vault_set() {
+	"$bin/oyako-gen" --births "$2" --fy $fy --until "$asof" -o "$work/$1.jsonl" \
+	    --persons "$work/$1.persons" 2>"$work/err" || die "oyako-gen --persons failed"
+	n=$(wc -l <"$work/$1.jsonl")
+	np=$(wc -l <"$work/$1.persons")
+	"$bin/oyako" -J "$work/$1.j" init >/dev/null
+	"$bin/oyako" -J "$work/$1.j" import "$work/$1.jsonl" >/dev/null 2>"$work/err" || die "import of $1 failed"
+	rm -f "$work/$1.jsonl"
+	[ -f "$work/vault.key" ] || "$bin/oyako" key init "$work/vault.key" >/dev/null
+	timed /dev/null "$work/vi.$1" "$bin/oyako" -J "$work/$1.j" person import "$work/$1.persons" \
+	    --key-file "$work/vault.key"
+}
+
+# Person data (BRIEF section 11): caseload with and without --names over
+# about 20,000 open cases, alternately; the person import; find on about
+# 100,000 cases, alone (vtbench: the library call) and as a whole process
+# (with its durable person.accessed).
+vault_rows() {
+	runs=$1
+	vault_set vnames "$vault_open"
+	open=$("$bin/oyako" -J "$work/vnames.j" caseload --as-of "$asof" --format json | grep -o '"case":' | wc -l)
+	say "bench: person data: caseload with and without --names, $open open cases ($runs runs)"
+	: >"$work/vc0" ; : >"$work/vc1"
+	r=0
+	while [ $r -lt "$runs" ]; do
+		warm "$work/vnames.j/data.mdb" "$work/vnames.j/vault.mdb"
+		timed /dev/null "$work/vc0" "$bin/oyako" -J "$work/vnames.j" caseload --as-of "$asof" --format json
+		warm "$work/vnames.j/data.mdb" "$work/vnames.j/vault.mdb"
+		timed /dev/null "$work/vc1" "$bin/oyako" -J "$work/vnames.j" caseload --as-of "$asof" --format json \
+		    --names --key-file "$work/vault.key" --actor bench
+		r=$((r + 1))
+	done
+	rm -rf "$work/vnames.j" "$work/vnames.persons"
+	plain=$(median "$work/vc0" | cut -d' ' -f1)
+	# (Step names stay within the width of the others.)
+	row "caseload, $open open" "$n" "$work/vc0" - "-" none 0
+	row "caseload --names, $open open" "$n" "$work/vc1" - "-" names "$plain"
+	row "person import" "$np" "$work/vi.vnames" - "-" none 0
+	vault_set vfind "$vault_find"
+	say "bench: person data: find on $np cases"
+	warm "$work/vfind.j/vault.mdb" "$work/vfind.j"/vault.keys.*
+	"$bb/vtbench" "$work/vfind.j" "$work/vault.key" "$work/vfind.persons" 1000 >"$work/vf" 2>"$work/err" ||
+	    die "vtbench failed"
+	read -r med p99 found tried cpu <"$work/vf"
+	[ "$found" = "$tried" ] || echo "vault: find found $found of $tried names" >>"$warnings"
+	printf '%s 0 0\n' "$med" >"$work/vf3"
+	: >"$work/vfp"
+	r=0
+	while [ $r -lt "$runs" ]; do
+		q=$(sed -n "$((r * 7 + 1))p" "$work/vfind.persons" | sed 's/.*"kana":"\([^"]*\)".*/\1/')
+		timed /dev/null "$work/vfp" "$bin/oyako" -J "$work/vfind.j" person find "$q" \
+		    --key-file "$work/vault.key" --actor bench
+		r=$((r + 1))
+	done
+	rm -rf "$work/vfind.j" "$work/vfind.persons"
+	row "find, $np cases" 1 "$work/vf3" - "vt_find() alone; p99 $((p99 / 1000)) us, CPU $((cpu / 1000)) us" find 0
+	row "person find, oyako process" 1 "$work/vfp" - "-" none 0
+}
+
 runs_of() { echo "${BENCH_RUNS:-$1}"; }
 
 bs=$(births "$small")
@@ -308,6 +378,9 @@ serve small
 rm -rf "$work/small.db"
 memcheck small "$bs" "$(runs_of 5)"
 rm -rf "$work/small.j"
+if [ "$vault_open" -gt 0 ]; then
+	vault_rows "$(runs_of 5)"
+fi
 if [ "$medium" -gt 0 ]; then
 	bm=$(births "$medium")
 	dataset medium "$bm" 1 "$(runs_of 3)"
@@ -349,6 +422,12 @@ table() {
 		} else if ($6 == "append") {
 			target = sprintf("<= 3x fdatasync (%.1fx)", o[1] / $7)
 			mark = (o[1] <= 3 * $7) ? "pass" : "MISS"
+		} else if ($6 == "names") {
+			target = sprintf("<= 1.5x without (%.2fx)", ($7 > 0 ? o[1] / $7 : 0))
+			mark = ($7 > 0 && o[1] <= 1.5 * $7) ? "pass" : "MISS"
+		} else if ($6 == "find") {
+			target = "< 1 ms"
+			mark = (o[1] < 1e6) ? "pass" : "MISS"
 		} else if ($6 == "mem") {
 			target = sprintf("anon <= 1.5x 1 year (%.2fx)", ($7 > 0 ? o[3] / $7 : 0))
 			mark = ($7 > 0 && o[3] <= 1.5 * $7) ? "pass" : "MISS"
@@ -393,6 +472,7 @@ settings=$(env | grep '^BENCH_' | sort | tr '\n' ' ' || true)
 	echo "peak RSS counts the pages of the journal or database the process touched; anon is its heap and stacks (sampled every ms)."
 	echo "speed-up = SQLite time / oyako time."
 	echo "Data: oyako-gen, one run-in year and FY$fy (the 12-year sets: the same births a year, FY$((fy - 11))-FY$fy); as-of $asof."
+	echo "Person data: caseload with and without --names alternately on one set (ratio of medians); person import: cases/s; find: the median of 1000 vt_find() calls on a warm vault, the process row adds start-up and a durable person.accessed."
 	echo "Memory rows: a projection over twelve years of a city against one year of the same city (about as many open cases), by anon."
 	echo "SQLite: events(seq INTEGER PRIMARY KEY, id TEXT UNIQUE, type, stream, version, occurred, recorded, actor, data JSON), index (stream, version);"
 	echo "import parses each line once (jansson) into a prepared insert, one transaction, synchronous=FULL; the reports are one SQL statement each (bench/sqlbench.c)."

@@ -348,22 +348,6 @@ pj_doc_tablev(pj_doc *doc, const char *title, const char *align, const char *con
 		add_cell(doc, store(doc, "%s", heads[i]));
 }
 
-/* A column added to the table just started, before any row: a tool adds
- * optional columns (the names of --names) without a second header list. */
-void
-pj_doc_column(pj_doc *doc, char align, const char *header)
-{
-	item *t;
-
-	if (doc->nitems == 0 || (t = &doc->items[doc->nitems - 1])->kind != IT_TABLE ||
-	    t->ncells != (size_t)t->ncols || t->src != NULL || t->ncols >= MAXCOLS) {
-		doc->err = EINVAL;	/* a bug of the caller */
-		return;
-	}
-	t->align[t->ncols++] = align;
-	add_cell(doc, store(doc, "%s", header));
-}
-
 void
 pj_doc_table(pj_doc *doc, const char *title, const char *align, ...)
 {
@@ -380,6 +364,22 @@ pj_doc_table(pj_doc *doc, const char *title, const char *align, ...)
 
 static void row_out(pj_doc *doc, const item *t, const size_t *cells, out *o);
 static int render_items(pj_doc *doc, out *o);
+
+/* A column added to the table just started, before any row: a tool adds
+ * optional columns (the names of --names) without a second header list. */
+void
+pj_doc_column(pj_doc *doc, char align, const char *header)
+{
+	item *t;
+
+	if (doc->nitems == 0 || (t = &doc->items[doc->nitems - 1])->kind != IT_TABLE ||
+	    t->ncells != (size_t)t->ncols || t->src != NULL || t->ncols >= MAXCOLS) {
+		doc->err = EINVAL;	/* a bug of the caller */
+		return;
+	}
+	t->align[t->ncols++] = align;
+	add_cell(doc, store(doc, "%s", header));
+}
 
 /* Writes the pending row of a row source (padded) and forgets it. */
 static void

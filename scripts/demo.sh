@@ -35,7 +35,6 @@ say "a new journal in $J"
 oyako -J "$J" init || die "oyako init failed"
 
 say "generating FY$fy of a city like the seed's (450 births a year, seed 1)"
-# (--persons: made-up names for the pages at the end; they never enter the log.)
 oyako-gen --seed 1 --births 450 --fy "$fy" --until "$end" --stats -o "$dir/city.jsonl" \
     --persons "$dir/persons.jsonl" 2>"$dir/gen.stats" ||
 	die "oyako-gen failed: $(cat "$dir/gen.stats")"
@@ -84,6 +83,31 @@ if have oyako-risk; then
 	PY
 fi
 
+# Person data: the key lives beside the journal's folder, never in it.
+key="$dir/demo.key"
+names=0
+say "person data: a master key in $key (outside the journal), the families' names imported"
+if have oyako-key && have oyako-person; then
+	oyako key init "$key" || die "oyako key init failed"
+	OYAKO_KEY_FILE=$key
+	export OYAKO_KEY_FILE
+	oyako -J "$J" person import "$dir/persons.jsonl" || die "oyako person import failed"
+	echo "first line of $dir/persons.jsonl:"
+	head -1 "$dir/persons.jsonl"
+	names=1
+fi
+
+if [ "$names" = 1 ] && have oyako-caseload; then
+	say "oyako caseload --as-of $end --coordinator C01 --names   (names from the vault; the read is logged)"
+	oyako -J "$J" caseload --as-of "$end" --coordinator C01 --names --purpose "demo" --format tsv |
+	    awk -F '\t' 'NR > 1 && NR <= 9 { printf "  %s  %-8s  %s (%s)\n", $3, $5, $12, $13 }'
+	say "oyako person find   (the kana without its space, or in katakana, finds the family)"
+	kana=$(head -1 "$dir/persons.jsonl" | sed 's/.*"kana":"\([^"]*\)".*/\1/' | tr -d ' ')
+	oyako -J "$J" person find "$kana" --purpose "demo"
+	say "oyako audit --access   (who read whose data, when, why)"
+	oyako -J "$J" audit --access --format tsv | awk -F '\t' '{ printf "  %s  %s  %s  %s  %s\n", $1, $2, $3, $4, $5 }'
+fi
+
 say "oyako verify"
 oyako -J "$J" verify || die "oyako verify failed"
 
@@ -99,6 +123,10 @@ Try next (the journal stays in $dir):
   oyako -J /tmp/japan init && oyako-gen --births 730000 --fy $fy --until $end | oyako -J /tmp/japan import -
                                            # all of Japan: ~8 million events
   man tools/oyako-gen/oyako-gen.1
+  export OYAKO_KEY_FILE=$key               # person data (specs/vault.md)
+  oyako caseload --as-of $end --names --coordinator C02
+  oyako person show \$(head -1 $dir/persons.jsonl | cut -d'"' -f4)
+  oyako forget \$(head -1 $dir/persons.jsonl | cut -d'"' -f4) --reason "asked to be forgotten"
 EOT
 
 # The staff pages: only for a person at a terminal (the tests run the demo
@@ -109,11 +137,8 @@ have oyako-serve || exit 0
 listen=${OYAKO_DEMO_LISTEN:-127.0.0.1:8470}
 
 say "the staff pages: oyako serve"
-# The master key lives outside the journal directory (specs/vault.md).
-oyako key init "$dir/oyako.key" >/dev/null || die "oyako key init failed"
-OYAKO_KEY_FILE=$dir/oyako.key
-export OYAKO_KEY_FILE
-oyako -J "$J" person import "$dir/persons.jsonl" >/dev/null || die "oyako person import failed"
+# The names come from the vault of the person data step above (its key in
+# $OYAKO_KEY_FILE); without it the pages show no names.
 # pw: a random password of 12 hex digits.
 pw() { od -An -N6 -tx1 /dev/urandom | tr -d ' \n'; }
 pc=$(pw) pn=$(pw) pa=$(pw)

@@ -15,17 +15,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <jansson.h>
 #include <lmdb.h>
 #include <sodium.h>
 
 #include "vault.h"
 
 #define VT_FORMAT 1
-#define MAPSIZE ((size_t)64 << 30)	/* address space only: the file grows as written */
+#define MIN_MAP ((size_t)64 << 20)	/* the map grows before a write that may need more */
 
 #define KEYS_MAGIC "OYAKOVK1"
 #define KEYS_HDR 64
@@ -50,15 +50,31 @@ struct vt_vault {
 	unsigned flags;
 	uint8_t wrapk[VT_KEY_LEN], blindk[VT_KEY_LEN], kcv[32];
 	pthread_mutex_t lock;	/* guards kfd and kgen */
+	/* Held shared by every open transaction of this process, exclusively
+	 * to grow the map (LMDB remaps it: no transaction may be open). */
+	pthread_rwlock_t txlock;
 	int kfd;		/* the key file of generation kgen */
 	uint32_t kgen;
 };
 
+/* Where wrapped keys are read: the key file, and (a reader's) a read-only
+ * map of it, so that a page of thousands of names costs no pread each. */
+typedef struct keysrc {
+	int fd;
+	const uint8_t *map;
+	size_t len;
+} keysrc;
+
 struct vt_reader {
 	vt_vault *v;
 	MDB_txn *txn;
-	int kfd;
+	keysrc ks;
+	MDB_cursor *cur;	/* on persons */
+	size_t gets;
 };
+
+/* Readers that read many cases map the key file: after this many reads. */
+#define MAP_AFTER 32
 
 const char *
 vt_strerror(int rc)
@@ -412,16 +428,19 @@ unwrap(const uint8_t wrapk[VT_KEY_LEN], const uint8_t id[JN_ID_LEN], uint32_t sl
 
 /* Reads and unwraps the key of a case from its slot. */
 static int
-case_key(vt_vault *v, int kfd, const uint8_t id[JN_ID_LEN], uint32_t slot, uint8_t ck[VT_KEY_LEN])
+case_key(vt_vault *v, const keysrc *ks, const uint8_t id[JN_ID_LEN], uint32_t slot, uint8_t ck[VT_KEY_LEN])
 {
 	uint8_t buf[SLOT];
+	size_t off = KEYS_HDR + (size_t)slot * SLOT;
 	ssize_t got;
 	int rc;
 
-	got = pread(kfd, buf, sizeof buf, KEYS_HDR + (off_t)slot * SLOT);
-	if (got < 0)
+	/* A slot past the map was added after it was made: read it. */
+	if (ks->map && off + SLOT <= ks->len)
+		memcpy(buf, ks->map + off, SLOT);
+	else if ((got = pread(ks->fd, buf, sizeof buf, (off_t)off)) < 0)
 		return errno;
-	if (got != (ssize_t)sizeof buf)
+	else if (got != (ssize_t)sizeof buf)
 		return VT_ECORRUPT;
 	rc = unwrap(v->wrapk, id, slot, buf, ck);
 	sodium_memzero(buf, sizeof buf);
@@ -436,23 +455,46 @@ rec_ad(uint8_t *ad, const uint8_t id[JN_ID_LEN])
 	return sizeof ad_rec - 1 + JN_ID_LEN;
 }
 
+/* The plaintext of a record: per present field, in field order, one byte
+ * of field number, its length (u16 BE) and its bytes; then sodium_pad().
+ * Cheap to read back: --names opens thousands at a time. */
+static size_t
+fields_len(const vt_person *p)
+{
+	size_t n = 0;
+	int f;
+
+	for (f = 0; f < VT_NFIELDS; f++)
+		if (p->f[f])
+			n += 3 + strlen(p->f[f]);
+	return n;
+}
+
 /* Seals the person into a persons value (header + nonce + ciphertext),
  * malloc'd in *outp. */
 static int
 seal(const uint8_t ck[VT_KEY_LEN], const uint8_t id[JN_ID_LEN], uint32_t slot,
     const vt_person *p, uint8_t **outp, size_t *outn)
 {
-	uint8_t ad[64], *out = NULL, *pt = NULL;
-	size_t adlen = rec_ad(ad, id), plen, padded;
-	char *json;
-	int rc = ENOMEM;
+	uint8_t ad[64], *out = NULL, *pt;
+	size_t adlen = rec_ad(ad, id), plen = fields_len(p), at = 0, padded, n;
+	int f, rc = ENOMEM;
 
-	if ((json = vt_person_json(p)) == NULL)
-		return ENOMEM;
-	plen = strlen(json);
 	if ((pt = malloc(plen + PAD_BLOCK)) == NULL)
-		goto out;
-	memcpy(pt, json, plen);
+		return ENOMEM;
+	for (f = 0; f < VT_NFIELDS; f++) {
+		if (p->f[f] == NULL)
+			continue;
+		if ((n = strlen(p->f[f])) > VT_MAX_FIELD) {
+			rc = EINVAL;
+			goto out;
+		}
+		pt[at] = (uint8_t)f;
+		pt[at + 1] = (uint8_t)(n >> 8);
+		pt[at + 2] = (uint8_t)n;
+		memcpy(pt + at + 3, p->f[f], n);
+		at += 3 + n;
+	}
 	if (sodium_pad(&padded, pt, plen, PAD_BLOCK, plen + PAD_BLOCK) != 0) {
 		rc = EINVAL;
 		goto out;
@@ -471,43 +513,39 @@ seal(const uint8_t ck[VT_KEY_LEN], const uint8_t id[JN_ID_LEN], uint32_t slot,
 	out = NULL;
 	rc = 0;
 out:
-	if (pt)
-		sodium_memzero(pt, plen + PAD_BLOCK);
-	sodium_memzero(json, plen);
-	free(json);
+	sodium_memzero(pt, plen + PAD_BLOCK);
 	free(pt);
 	free(out);
 	return rc;
 }
 
+/* Reads the fields of an opened plaintext; VT_ECORRUPT when they are not
+ * laid out as seal() writes them (the tag made that all but impossible). */
 static int
-person_from_json(const char *s, size_t n, vt_person *p)
+fields_read(const uint8_t *pt, size_t n, vt_person *p)
 {
-	json_error_t jerr;
-	json_t *o, *v;
-	int f, rc = 0;
+	size_t at = 0, len;
+	int f, last = -1;
 
-	if ((o = json_loadb(s, n, 0, &jerr)) == NULL || !json_is_object(o)) {
-		json_decref(o);
-		return VT_ECORRUPT;
-	}
-	for (f = 0; f < VT_NFIELDS; f++) {
-		v = json_object_get(o, vt_field_name(f));
-		if (v == NULL)
-			continue;
-		if (!json_is_string(v)) {
-			rc = VT_ECORRUPT;
-			break;
+	while (at < n) {
+		if (n - at < 3 || (f = pt[at]) <= last || f >= VT_NFIELDS)
+			goto bad;
+		len = (size_t)pt[at + 1] << 8 | pt[at + 2];
+		if (len == 0 || len > VT_MAX_FIELD || len > n - at - 3 || memchr(pt + at + 3, 0, len))
+			goto bad;
+		if ((p->f[f] = malloc(len + 1)) == NULL) {
+			vt_person_clear(p);
+			return ENOMEM;
 		}
-		if ((p->f[f] = strdup(json_string_value(v))) == NULL) {
-			rc = ENOMEM;
-			break;
-		}
+		memcpy(p->f[f], pt + at + 3, len);
+		p->f[f][len] = '\0';
+		at += 3 + len;
+		last = f;
 	}
-	json_decref(o);
-	if (rc)
-		vt_person_clear(p);
-	return rc;
+	return 0;
+bad:
+	vt_person_clear(p);
+	return VT_ECORRUPT;
 }
 
 /* Opens a sealed persons value with the case key. */
@@ -529,7 +567,7 @@ unseal(const uint8_t ck[VT_KEY_LEN], const uint8_t id[JN_ID_LEN], const MDB_val 
 	    sodium_unpad(&plen, pt, clen - TAG, PAD_BLOCK) != 0)
 		rc = VT_ECORRUPT;
 	else
-		rc = person_from_json((const char *)pt, plen, p);
+		rc = fields_read(pt, plen, p);
 	sodium_memzero(pt, clen);
 	free(pt);
 	return rc;
@@ -537,8 +575,8 @@ unseal(const uint8_t ck[VT_KEY_LEN], const uint8_t id[JN_ID_LEN], const MDB_val 
 
 /* The persons entry of a case: its state and slot (NOSLOT), the value. */
 static int
-entry_get(vt_vault *v, MDB_txn *txn, const uint8_t id[JN_ID_LEN], int *statep, uint32_t *slotp,
-    MDB_val *val)
+entry_at(vt_vault *v, MDB_txn *txn, MDB_cursor *cur, const uint8_t id[JN_ID_LEN], int *statep,
+    uint32_t *slotp, MDB_val *val)
 {
 	MDB_val k = { JN_ID_LEN, (void *)id };
 	const uint8_t *b;
@@ -546,7 +584,10 @@ entry_get(vt_vault *v, MDB_txn *txn, const uint8_t id[JN_ID_LEN], int *statep, u
 
 	*statep = VT_S_NONE;
 	*slotp = NOSLOT;
-	if ((rc = mdb_get(txn, v->persons, &k, val)) == MDB_NOTFOUND)
+	/* A cursor moved to ids in order finds the next one on the page it
+	 * stands on without descending the tree again. */
+	rc = cur ? mdb_cursor_get(cur, &k, val, MDB_SET_KEY) : mdb_get(txn, v->persons, &k, val);
+	if (rc == MDB_NOTFOUND)
 		return 0;
 	if (rc != 0)
 		return mdb_rc(rc);
@@ -558,9 +599,18 @@ entry_get(vt_vault *v, MDB_txn *txn, const uint8_t id[JN_ID_LEN], int *statep, u
 	return 0;
 }
 
-/* Reads one case in txn: its state, and for a live case its data. */
 static int
-read_case(vt_vault *v, MDB_txn *txn, int kfd, const uint8_t id[JN_ID_LEN], int *statep, vt_person *p)
+entry_get(vt_vault *v, MDB_txn *txn, const uint8_t id[JN_ID_LEN], int *statep, uint32_t *slotp,
+    MDB_val *val)
+{
+	return entry_at(v, txn, NULL, id, statep, slotp, val);
+}
+
+/* Reads one case in txn (through cur when not NULL): its state, and for a
+ * live case its data. */
+static int
+read_case(vt_vault *v, MDB_txn *txn, MDB_cursor *cur, const keysrc *ks, const uint8_t id[JN_ID_LEN],
+    int *statep, vt_person *p)
 {
 	uint8_t ck[VT_KEY_LEN];
 	uint32_t slot;
@@ -568,11 +618,11 @@ read_case(vt_vault *v, MDB_txn *txn, int kfd, const uint8_t id[JN_ID_LEN], int *
 	int rc;
 
 	vt_person_clear(p);
-	if ((rc = entry_get(v, txn, id, statep, &slot, &val)) != 0 || *statep != VT_S_LIVE)
+	if ((rc = entry_at(v, txn, cur, id, statep, &slot, &val)) != 0 || *statep != VT_S_LIVE)
 		return rc;
 	if (slot == NOSLOT)
 		return VT_ECORRUPT;
-	if ((rc = case_key(v, kfd, id, slot, ck)) == 0)
+	if ((rc = case_key(v, ks, id, slot, ck)) == 0)
 		rc = unseal(ck, id, &val, p);
 	sodium_memzero(ck, sizeof ck);
 	return rc;
@@ -619,10 +669,73 @@ blind_update(vt_vault *v, MDB_txn *txn, const uint8_t blindk[VT_KEY_LEN], const 
 
 /* ---- open and close ---- */
 
+/* Transactions go through these three, which hold txlock shared while
+ * one is open.  Another process that grew the map makes LMDB answer
+ * MDB_MAP_RESIZED: the map is adopted (exclusively) and the begin retried. */
 static int
 txn_begin(vt_vault *v, unsigned flags, MDB_txn **txnp)
 {
-	return mdb_rc(mdb_txn_begin(v->mdb, NULL, flags, txnp));
+	int rc;
+
+	for (;;) {
+		pthread_rwlock_rdlock(&v->txlock);
+		rc = mdb_txn_begin(v->mdb, NULL, flags, txnp);
+		if (rc == 0)
+			return 0;
+		pthread_rwlock_unlock(&v->txlock);
+		*txnp = NULL;
+		if (rc != MDB_MAP_RESIZED)
+			return mdb_rc(rc);
+		pthread_rwlock_wrlock(&v->txlock);
+		rc = mdb_env_set_mapsize(v->mdb, 0);
+		pthread_rwlock_unlock(&v->txlock);
+		if (rc != 0)
+			return mdb_rc(rc);
+	}
+}
+
+static void
+txn_abort(vt_vault *v, MDB_txn *txn)
+{
+	if (txn == NULL)
+		return;
+	mdb_txn_abort(txn);
+	pthread_rwlock_unlock(&v->txlock);
+}
+
+static int
+txn_commit(vt_vault *v, MDB_txn *txn)
+{
+	int rc = mdb_txn_commit(txn);
+
+	pthread_rwlock_unlock(&v->txlock);
+	return mdb_rc(rc);
+}
+
+/* Makes room in the map for a write of about `bytes` (new pages, the
+ * pages it copies, and the free ones it cannot reuse yet), and as much
+ * again as the vault holds with plus_used (a rotation rewrites the index),
+ * before it begins: a write never meets a full map. */
+static int
+ensure_room(vt_vault *v, size_t bytes, int plus_used)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	size_t want, size;
+	int rc = 0;
+
+	pthread_rwlock_wrlock(&v->txlock);
+	if ((rc = mdb_env_info(v->mdb, &info)) != 0 || (rc = mdb_env_stat(v->mdb, &st)) != 0)
+		goto out;
+	want = ((size_t)info.me_last_pgno + 1) * st.ms_psize * (plus_used ? 2 : 1) + bytes + MIN_MAP;
+	if (want > info.me_mapsize) {
+		for (size = info.me_mapsize < MIN_MAP ? MIN_MAP : info.me_mapsize; size < want; size *= 2)
+			;
+		rc = mdb_env_set_mapsize(v->mdb, size);
+	}
+out:
+	pthread_rwlock_unlock(&v->txlock);
+	return mdb_rc(rc);
 }
 
 /* Shreds key files of other generations (left by a rotation that crashed
@@ -659,7 +772,7 @@ shred_stale(vt_vault *v)
 	}
 	closedir(d);
 abort:
-	mdb_txn_abort(txn);
+	txn_abort(v, txn);
 	return rc;
 }
 
@@ -711,12 +824,13 @@ vt_open(const char *dir, const uint8_t key[VT_KEY_LEN], unsigned flags, vt_vault
 	v->flags = flags;
 	snprintf(v->dir, sizeof v->dir, "%s", dir);
 	pthread_mutex_init(&v->lock, NULL);
+	pthread_rwlock_init(&v->txlock, NULL);
 	derive(key, v->wrapk, v->blindk, v->kcv);
 	if (flags & VT_NOSYNC)
 		mflags |= MDB_NOSYNC;
 	if ((rc = mdb_env_create(&v->mdb)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(v->mdb, 4)) != 0 ||
-	    (rc = mdb_env_set_mapsize(v->mdb, MAPSIZE)) != 0 ||
+	    (rc = mdb_env_set_mapsize(v->mdb, MIN_MAP)) != 0 ||
 	    (rc = mdb_env_open(v->mdb, path, mflags, 0600)) != 0)
 		goto fail;
 	if ((rc = txn_begin(v, created ? 0 : MDB_RDONLY, &txn)) != 0)
@@ -733,10 +847,15 @@ vt_open(const char *dir, const uint8_t key[VT_KEY_LEN], unsigned flags, vt_vault
 		/* Another process may have made it meanwhile. */
 		if ((rc = mdb_get(txn, v->meta, &k, &val)) == MDB_NOTFOUND)
 			rc = vault_init(v, txn);
-		if (rc != 0 || (rc = mdb_txn_commit(txn)) != 0) {
+		if (rc != 0) {
+			txn_abort(v, txn);
 			txn = NULL;
 			goto fail;
 		}
+		rc = txn_commit(v, txn);
+		txn = NULL;
+		if (rc != 0)
+			goto fail;
 		if ((rc = txn_begin(v, MDB_RDONLY, &txn)) != 0)
 			goto fail;
 	}
@@ -759,7 +878,7 @@ vt_open(const char *dir, const uint8_t key[VT_KEY_LEN], unsigned flags, vt_vault
 	}
 	/* Committed, not aborted: an aborted transaction closes the handles
 	 * it opened. */
-	rc = mdb_txn_commit(txn);
+	rc = txn_commit(v, txn);
 	txn = NULL;
 	if (rc != 0)
 		goto fail;
@@ -768,7 +887,7 @@ vt_open(const char *dir, const uint8_t key[VT_KEY_LEN], unsigned flags, vt_vault
 	*vp = v;
 	return 0;
 fail:
-	mdb_txn_abort(txn);
+	txn_abort(v, txn);
 	vt_close(v);
 	return mdb_rc(rc);
 }
@@ -783,6 +902,7 @@ vt_close(vt_vault *v)
 	if (v->kfd >= 0)
 		close(v->kfd);
 	pthread_mutex_destroy(&v->lock);
+	pthread_rwlock_destroy(&v->txlock);
 	sodium_memzero(v, sizeof *v);
 	free(v);
 }
@@ -799,7 +919,8 @@ vt_reader_begin(vt_vault *v, vt_reader **rp)
 		return ENOMEM;
 	r->v = v;
 	if ((rc = txn_begin(v, MDB_RDONLY, &r->txn)) != 0 ||
-	    (rc = keys_current(v, r->txn, &r->kfd)) != 0) {
+	    (rc = keys_current(v, r->txn, &r->ks.fd)) != 0 ||
+	    (rc = mdb_rc(mdb_cursor_open(r->txn, v->persons, &r->cur))) != 0) {
 		vt_reader_end(r);
 		return rc;
 	}
@@ -810,7 +931,19 @@ vt_reader_begin(vt_vault *v, vt_reader **rp)
 int
 vt_reader_get(vt_reader *r, const uint8_t id[JN_ID_LEN], int *statep, vt_person *p)
 {
-	return read_case(r->v, r->txn, r->kfd, id, statep, p);
+	struct stat st;
+
+	/* A page of a few cases preads their slots; a long run of reads maps
+	 * the file once (forget's zeros, written with pwrite, show in a
+	 * shared map at once). */
+	if (++r->gets == MAP_AFTER && fstat(r->ks.fd, &st) == 0 && st.st_size > KEYS_HDR) {
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, r->ks.fd, 0);
+		if (m != MAP_FAILED) {
+			r->ks.map = m;
+			r->ks.len = (size_t)st.st_size;
+		}
+	}
+	return read_case(r->v, r->txn, r->cur, &r->ks, id, statep, p);
 }
 
 void
@@ -818,7 +951,11 @@ vt_reader_end(vt_reader *r)
 {
 	if (r == NULL)
 		return;
-	mdb_txn_abort(r->txn);
+	if (r->ks.map)
+		munmap((void *)r->ks.map, r->ks.len);
+	if (r->cur)
+		mdb_cursor_close(r->cur);
+	txn_abort(r->v, r->txn);
 	free(r);
 }
 
@@ -850,7 +987,7 @@ vt_state(vt_vault *v, const uint8_t id[JN_ID_LEN], int *statep)
 	if ((rc = txn_begin(v, MDB_RDONLY, &txn)) != 0)
 		return rc;
 	rc = entry_get(v, txn, id, statep, &slot, &val);
-	mdb_txn_abort(txn);
+	txn_abort(v, txn);
 	return rc;
 }
 
@@ -891,7 +1028,7 @@ vt_find(vt_vault *v, const char *text, uint8_t (**idsp)[JN_ID_LEN], size_t *np)
 			goto out;
 		}
 		/* A hash is checked against the data: no false match. */
-		if ((rc = read_case(v, r->txn, r->kfd, d.mv_data, &state, &p)) != 0)
+		if ((rc = read_case(v, r->txn, NULL, &r->ks, d.mv_data, &state, &p)) != 0)
 			goto out;
 		for (f = VT_F_NAME; f <= VT_F_KANA; f++)
 			if (state == VT_S_LIVE && p.f[f] &&
@@ -928,11 +1065,6 @@ out:
 
 /* ---- writes ---- */
 
-static int
-commit(MDB_txn *txn)
-{
-	return mdb_rc(mdb_txn_commit(txn));
-}
 
 /* Applies one patch to one case in the write txn. */
 static int
@@ -967,7 +1099,8 @@ set_one(vt_vault *v, MDB_txn *txn, int kfd, uint32_t *nslots, int *wrote_slot,
 			rc = VT_ECORRUPT;
 			goto out;
 		}
-		if ((rc = case_key(v, kfd, id, slot, ck)) != 0 || (rc = unseal(ck, id, &val, &p)) != 0 ||
+		if ((rc = case_key(v, &(keysrc){ kfd, NULL, 0 }, id, slot, ck)) != 0 ||
+		    (rc = unseal(ck, id, &val, &p)) != 0 ||
 		    (rc = blind_update(v, txn, v->blindk, id, &p, 0)) != 0)
 			goto out;
 	}
@@ -1008,7 +1141,8 @@ vt_set(vt_vault *v, const uint8_t (*ids)[JN_ID_LEN], const vt_patch *pa, size_t 
 
 	if (badp)
 		*badp = 0;
-	if ((rc = txn_begin(v, 0, &txn)) != 0)
+	/* A record, its old copy and index entries, and page overhead. */
+	if ((rc = ensure_room(v, n * 16384, 0)) != 0 || (rc = txn_begin(v, 0, &txn)) != 0)
 		return rc;
 	if ((rc = keys_current(v, txn, &kfd)) != 0 || (rc = meta_u32(v, txn, "nslots", &nslots)) != 0)
 		goto abort;
@@ -1022,9 +1156,9 @@ vt_set(vt_vault *v, const uint8_t (*ids)[JN_ID_LEN], const vt_patch *pa, size_t 
 	/* New wrapped keys are on disk before the records that need them. */
 	if (wrote && ((rc = fd_sync(v, kfd)) != 0 || (rc = meta_put_u32(v, txn, "nslots", nslots)) != 0))
 		goto abort;
-	return commit(txn);
+	return txn_commit(v, txn);
 abort:
-	mdb_txn_abort(txn);
+	txn_abort(v, txn);
 	return rc;
 }
 
@@ -1067,12 +1201,12 @@ vt_forget_begin(vt_vault *v, const uint8_t id[JN_ID_LEN])
 	uint32_t slot;
 	int rc, state;
 
-	if ((rc = txn_begin(v, 0, &txn)) != 0)
+	if ((rc = ensure_room(v, 0, 0)) != 0 || (rc = txn_begin(v, 0, &txn)) != 0)
 		return rc;
 	if ((rc = entry_get(v, txn, id, &state, &slot, &val)) != 0)
 		goto abort;
 	if (state == VT_S_FORGETTING || state == VT_S_FORGOTTEN) {
-		mdb_txn_abort(txn);
+		txn_abort(v, txn);
 		return 0;
 	}
 	/* The sealed record is replaced by the bare state; the old pages may
@@ -1080,9 +1214,9 @@ vt_forget_begin(vt_vault *v, const uint8_t id[JN_ID_LEN])
 	if ((state == VT_S_LIVE && (rc = blind_purge(v, txn, id)) != 0) ||
 	    (rc = put_state(v, txn, id, VT_S_FORGETTING, slot)) != 0)
 		goto abort;
-	return commit(txn);
+	return txn_commit(v, txn);
 abort:
-	mdb_txn_abort(txn);
+	txn_abort(v, txn);
 	return rc;
 }
 
@@ -1095,12 +1229,12 @@ vt_forget_finish(vt_vault *v, const uint8_t id[JN_ID_LEN])
 	uint32_t slot;
 	int rc, state, kfd;
 
-	if ((rc = txn_begin(v, 0, &txn)) != 0)
+	if ((rc = ensure_room(v, 0, 0)) != 0 || (rc = txn_begin(v, 0, &txn)) != 0)
 		return rc;
 	if ((rc = entry_get(v, txn, id, &state, &slot, &val)) != 0)
 		goto abort;
 	if (state == VT_S_FORGOTTEN) {
-		mdb_txn_abort(txn);
+		txn_abort(v, txn);
 		return 0;
 	}
 	if (state != VT_S_FORGETTING) {
@@ -1114,9 +1248,9 @@ vt_forget_finish(vt_vault *v, const uint8_t id[JN_ID_LEN])
 		goto abort;
 	if ((rc = put_state(v, txn, id, VT_S_FORGOTTEN, slot)) != 0)
 		goto abort;
-	return commit(txn);
+	return txn_commit(v, txn);
 abort:
-	mdb_txn_abort(txn);
+	txn_abort(v, txn);
 	return rc;
 }
 
@@ -1154,7 +1288,7 @@ vt_rotate(vt_vault *v, const uint8_t newkey[VT_KEY_LEN], size_t *np)
 	}
 	if ((rc = shred_stale(v)) != 0)
 		goto out;
-	if ((rc = txn_begin(v, 0, &txn)) != 0)
+	if ((rc = ensure_room(v, 0, 1)) != 0 || (rc = txn_begin(v, 0, &txn)) != 0)
 		goto out;
 	if ((rc = keys_current(v, txn, &kfd)) != 0 || (rc = meta_u32(v, txn, "gen", &gen)) != 0 ||
 	    (rc = meta_u32(v, txn, "nslots", &nslots)) != 0)
@@ -1183,7 +1317,8 @@ vt_rotate(vt_vault *v, const uint8_t newkey[VT_KEY_LEN], size_t *np)
 			rc = VT_ECORRUPT;
 			goto out;
 		}
-		if ((rc = case_key(v, kfd, id, slot, ck)) != 0 || (rc = unseal(ck, id, &d, &p)) != 0)
+		if ((rc = case_key(v, &(keysrc){ kfd, NULL, 0 }, id, slot, ck)) != 0 ||
+		    (rc = unseal(ck, id, &d, &p)) != 0)
 			goto out;
 		wrap(nwrap, id, slot, ck, slots + (size_t)slot * SLOT);
 		for (i = VT_F_NAME; i <= VT_F_KANA; i++) {
@@ -1230,7 +1365,7 @@ vt_rotate(vt_vault *v, const uint8_t newkey[VT_KEY_LEN], size_t *np)
 	}
 	if ((rc = meta_put(v, txn, "kcv", nkcv, 32)) != 0 || (rc = meta_put_u32(v, txn, "gen", gen + 1)) != 0)
 		goto out;
-	rc = commit(txn);
+	rc = txn_commit(v, txn);
 	txn = NULL;
 	if (rc != 0)
 		goto out;
@@ -1249,7 +1384,7 @@ vt_rotate(vt_vault *v, const uint8_t newkey[VT_KEY_LEN], size_t *np)
 		*np = count;
 out:
 	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
+	txn_abort(v, txn);
 	if (nfd >= 0)
 		close(nfd);
 	if (rc != 0 && !committed && nfd >= 0)

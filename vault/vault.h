@@ -19,8 +19,10 @@
  * environment is opened with MDB_NOTLS) and reads the key file with pread(),
  * so vt_get(), vt_find() and the vt_reader calls may run concurrently, and
  * the writing calls serialise on LMDB's writer lock (across processes too).
- * vt_close() must not race with any other call.  Secrets held by a handle
- * are wiped by vt_close().
+ * vt_close() must not race with any other call, and a thread that holds a
+ * vt_reader must end it before it calls a writing function (a write may
+ * grow the map, which waits for every open transaction of the process).
+ * Secrets held by a handle are wiped by vt_close().
  */
 #ifndef OYAKO_VAULT_H
 #define OYAKO_VAULT_H

@@ -79,6 +79,14 @@ test_expect_success 'a wrong key is refused (exit 6), naming the file, and shows
 	test_must_fail 6 oyako -J j caseload --names --key-file key2 --as-of 2025-10-01
 '
 
+test_expect_success 'a key file inside the journal directory is refused (exit 6)' '
+	cp key j/inside.key &&
+	test_must_fail 6 oyako -J j person show $C1 --key-file j/inside.key 2>err &&
+	test_grep "lies in the journal directory" err &&
+	test_must_fail 6 oyako -J j key rotate --key-file key --new-key-file j/inside.key &&
+	rm j/inside.key
+'
+
 test_expect_success '$OYAKO_KEY_FILE gives the key; --key-file wins over it' '
 	OYAKO_KEY_FILE=$TMP/key oyako -J j person show $C1 | grep -q "山田" &&
 	OYAKO_KEY_FILE=$TMP/key2 oyako -J j person show $C1 --key-file key | grep -q "山田"

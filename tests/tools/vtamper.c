@@ -66,7 +66,7 @@ main(int argc, char **argv)
 	}
 	snprintf(path, sizeof path, "%s/vault.mdb", argv[1]);
 	if ((rc = mdb_env_create(&env)) != 0 || (rc = mdb_env_set_maxdbs(env, 4)) != 0 ||
-	    (rc = mdb_env_set_mapsize(env, (size_t)64 << 30)) != 0 ||
+	    (rc = mdb_env_set_mapsize(env, (size_t)64 << 20)) != 0 ||
 	    (rc = mdb_env_open(env, path, MDB_NOSUBDIR, 0600)) != 0 ||
 	    (rc = mdb_txn_begin(env, NULL, 0, &t)) != 0 ||
 	    (rc = mdb_dbi_open(t, "persons", 0, &dbi)) != 0)

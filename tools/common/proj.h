@@ -41,10 +41,10 @@ typedef struct po_opts {
 	int ja;			/* --lang (or the locale) is Japanese */
 	const char *lang_opt;
 	int help;
-	int writable;		/* open the journal read-write (--names records the read) */
 	pj_encoding enc;	/* --encoding (csv) */
 	int enc_opt;		/* --encoding was given */
 	const char *output;	/* -o FILE, NULL: stdout */
+	int writable;		/* open the journal read-write (--names records the read) */
 } po_opts;
 
 void po_init(po_opts *o);

@@ -1,5 +1,7 @@
 /* vcli.c: see vcli.h. */
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +108,23 @@ vc_key_load(const vc_opts *vo, uint8_t key[VT_KEY_LEN])
 }
 
 int
+vc_key_outside(const char *path, const char *dir)
+{
+	char kr[PATH_MAX], dr[PATH_MAX];
+	size_t n;
+
+	if (realpath(path, kr) == NULL || realpath(dir, dr) == NULL)
+		return EX_OK;	/* the open that follows names what is missing */
+	n = strlen(dr);
+	if (strncmp(kr, dr, n) == 0 && (kr[n] == '/' || dr[n - 1] == '/')) {
+		cli_error("key file '%s' lies in the journal directory '%s': refused (a copy of the "
+		    "directory would carry its own key; keep the key elsewhere)", path, dir);
+		return EX_IO;
+	}
+	return EX_OK;
+}
+
+int
 vc_open(const vc_opts *vo, const char *dir, unsigned flags, int missing_ok, vt_vault **vp)
 {
 	uint8_t key[VT_KEY_LEN];
@@ -114,6 +133,10 @@ vc_open(const vc_opts *vo, const char *dir, unsigned flags, int missing_ok, vt_v
 	*vp = NULL;
 	if ((ex = vc_key_load(vo, key)) != EX_OK)
 		return ex;
+	if ((ex = vc_key_outside(vc_key_path(vo), dir)) != EX_OK) {
+		sodium_memzero(key, sizeof key);
+		return ex;
+	}
 	rc = vt_open(dir, key, flags, vp);
 	sodium_memzero(key, sizeof key);
 	if (rc == 0 || (rc == VT_ENOTFOUND && missing_ok))
@@ -126,6 +149,32 @@ vc_open(const vc_opts *vo, const char *dir, unsigned flags, int missing_ok, vt_v
 	else
 		cli_error("cannot open the person data of journal '%s': %s", dir, vt_strerror(rc));
 	return vc_exit_code(rc);
+}
+
+int
+vc_case_exists(jn_env *env, const char *dir, const uint8_t id[JN_ID_LEN], int quiet)
+{
+	char stream[48], text[37];
+	jn_txn *txn;
+	uint32_t ver = 0;
+	int rc;
+
+	jn_uuid_format(id, text);
+	snprintf(stream, sizeof stream, "case:%s", text);
+	if ((rc = jn_txn_begin(env, JN_TXN_RDONLY, &txn)) == 0) {
+		rc = jn_stream_version(txn, jn_str_c(stream), &ver);
+		jn_txn_abort(txn);
+	}
+	if (rc != 0) {
+		cli_error("cannot read journal '%s': %s", dir, jn_strerror(rc));
+		return cli_exit_code(rc);
+	}
+	if (ver == 0) {
+		if (!quiet)
+			cli_error("no case '%s' in journal '%s'", text, dir);
+		return EX_NOTFOUND;
+	}
+	return EX_OK;
 }
 
 int
@@ -170,24 +219,95 @@ vc_names_free(vc_names *nm)
 	free(nm->name);
 	free(nm->kana);
 	free(nm->forgotten);
+	free(nm->hash);
 	memset(nm, 0, sizeof *nm);
+}
+
+/* The reading of the names, run beside the commit of the read's record:
+ * nothing read is shown before that commit is done. */
+typedef struct names_job {
+	vc_names *nm;
+	vt_vault *v;
+	int rc;
+	size_t bad;		/* the case that failed */
+} names_job;
+
+static void *
+names_read(void *arg)
+{
+	names_job *job = arg;
+	vc_names *nm = job->nm;
+	vt_reader *r = NULL;
+	vt_person p = { { 0 } };
+	size_t i;
+	int state;
+
+	if ((job->rc = vt_reader_begin(job->v, &r)) != 0)
+		return NULL;
+	/* In id order: the records' pages one after another. */
+	for (i = 0; i < nm->n; i++) {
+		if ((job->rc = vt_reader_get(r, nm->ids[i], &state, &p)) != 0) {
+			job->bad = i;
+			break;
+		}
+		nm->forgotten[i] = state == VT_S_FORGETTING || state == VT_S_FORGOTTEN;
+		/* The strings move to the table. */
+		nm->name[i] = p.f[VT_F_NAME];
+		nm->kana[i] = p.f[VT_F_KANA];
+		p.f[VT_F_NAME] = p.f[VT_F_KANA] = NULL;
+		vt_person_clear(&p);
+	}
+	vt_reader_end(r);
+	return NULL;
+}
+
+static uint64_t
+id_hash(const uint8_t id[JN_ID_LEN])
+{
+	uint64_t h;
+
+	memcpy(&h, id, sizeof h);	/* random bits of a v4 uuid */
+	return h * 0x9e3779b97f4a7c15ULL;
+}
+
+/* An open-addressing table from id to its place: a lookup per row of the
+ * output costs a probe, not a binary search. */
+static int
+names_index(vc_names *nm)
+{
+	size_t i, k;
+
+	for (nm->mask = 15; nm->mask < 2 * nm->n; nm->mask = nm->mask * 2 + 1)
+		;
+	if ((nm->hash = malloc((nm->mask + 1) * sizeof *nm->hash)) == NULL)
+		return ENOMEM;
+	for (i = 0; i <= nm->mask; i++)
+		nm->hash[i] = UINT32_MAX;
+	for (i = 0; i < nm->n; i++) {
+		for (k = id_hash(nm->ids[i]) & nm->mask; nm->hash[k] != UINT32_MAX; k = (k + 1) & nm->mask)
+			;
+		nm->hash[k] = (uint32_t)i;
+	}
+	return 0;
 }
 
 int
 vc_names_load(vc_names *nm, const vc_opts *vo, jn_env *env, const char *dir,
     const char *default_purpose, const uint8_t (*ids)[JN_ID_LEN], size_t n)
 {
-	vt_vault *v = NULL;
-	vt_reader *r = NULL;
-	vt_person p = { { 0 } };
+	names_job job = { nm, NULL, 0, 0 };
+	pthread_t th;
 	char id[37];
-	size_t i;
-	int ex, rc = 0, state;
+	int ex, rc = 0, started = 0;
 
 	memset(nm, 0, sizeof *nm);
 	/* The key first: without one nothing is recorded and nothing shown. */
-	if ((ex = vc_open(vo, dir, 0, 1, &v)) != EX_OK)
+	if ((ex = vc_open(vo, dir, 0, 1, &job.v)) != EX_OK)
 		return ex;
+	if (n >= UINT32_MAX) {
+		rc = EOVERFLOW;
+		goto fail;
+	}
 	if ((nm->ids = malloc((n ? n : 1) * sizeof *nm->ids)) == NULL ||
 	    (nm->name = calloc(n ? n : 1, sizeof *nm->name)) == NULL ||
 	    (nm->kana = calloc(n ? n : 1, sizeof *nm->kana)) == NULL ||
@@ -198,35 +318,32 @@ vc_names_load(vc_names *nm, const vc_opts *vo, jn_env *env, const char *dir,
 	memcpy(nm->ids, ids, n * sizeof *ids);
 	nm->n = n;
 	qsort(nm->ids, n, sizeof *nm->ids, id_cmp);
-	/* Recorded (durably) before anything is read or shown. */
-	if (n > 0 && (ex = vc_log_access(vo, env, default_purpose,
-	    (const uint8_t (*)[JN_ID_LEN])nm->ids, n)) != EX_OK)
-		goto out;
-	if (v == NULL)
-		goto out;	/* no person data in this journal yet */
-	if ((rc = vt_reader_begin(v, &r)) != 0)
+	if ((rc = names_index(nm)) != 0)
 		goto fail;
-	for (i = 0; i < n; i++) {
-		if ((rc = vt_reader_get(r, nm->ids[i], &state, &p)) != 0) {
-			jn_uuid_format(nm->ids[i], id);
-			cli_error("person data of case '%s': %s", id, vt_strerror(rc));
-			ex = vc_exit_code(rc);
-			goto out;
-		}
-		nm->forgotten[i] = state == VT_S_FORGETTING || state == VT_S_FORGOTTEN;
-		/* The strings move to the table. */
-		nm->name[i] = p.f[VT_F_NAME];
-		nm->kana[i] = p.f[VT_F_KANA];
-		p.f[VT_F_NAME] = p.f[VT_F_KANA] = NULL;
-		vt_person_clear(&p);
+	if (job.v && n > 0) {
+		if ((rc = pthread_create(&th, NULL, names_read, &job)) == 0)
+			started = 1;
+		else
+			names_read(&job);	/* no thread: one after the other */
+	}
+	/* Recorded (durably) before anything is shown. */
+	if (n > 0)
+		ex = vc_log_access(vo, env, default_purpose, (const uint8_t (*)[JN_ID_LEN])nm->ids, n);
+	if (started)
+		pthread_join(th, NULL);
+	if (ex != EX_OK)
+		goto out;
+	if (job.rc != 0) {
+		jn_uuid_format(nm->ids[job.bad], id);
+		cli_error("person data of case '%s': %s", id, vt_strerror(job.rc));
+		ex = vc_exit_code(job.rc);
 	}
 	goto out;
 fail:
 	cli_error("cannot read the person data of journal '%s': %s", dir, vt_strerror(rc));
 	ex = vc_exit_code(rc);
 out:
-	vt_reader_end(r);
-	vt_close(v);
+	vt_close(job.v);
 	if (ex != EX_OK)
 		vc_names_free(nm);
 	return ex;
@@ -255,13 +372,15 @@ vc_names_cases(vc_names *nm, const vc_opts *vo, jn_env *env, const char *dir,
 const char *
 vc_names_get(const vc_names *nm, const uint8_t id[JN_ID_LEN], int kana)
 {
-	const uint8_t (*hit)[JN_ID_LEN];
-	size_t i;
+	size_t k, i;
 
-	hit = bsearch(id, nm->ids, nm->n, sizeof *nm->ids, id_cmp);
-	if (hit == NULL)
+	if (nm->n == 0)
 		return NULL;
-	i = (size_t)(hit - (const uint8_t (*)[JN_ID_LEN])nm->ids);
+	for (k = id_hash(id) & nm->mask; (i = nm->hash[k]) != UINT32_MAX; k = (k + 1) & nm->mask)
+		if (memcmp(nm->ids[i], id, JN_ID_LEN) == 0)
+			break;
+	if (i == UINT32_MAX)
+		return NULL;
 	if (nm->forgotten[i])
 		return "(forgotten)";
 	return kana ? nm->kana[i] : nm->name[i];

@@ -46,10 +46,19 @@ int vc_exit_code(int rc);
  * unusable or not given).  Returns an exit code. */
 int vc_key_load(const vc_opts *vo, uint8_t key[VT_KEY_LEN]);
 
+/* EX_OK, or EX_IO after a message when the key file at path lies inside
+ * journal directory dir (the master key never lies there). */
+int vc_key_outside(const char *path, const char *dir);
+
 /* Loads the key and opens the vault of journal directory dir (VT_CREATE
  * and the like in flags).  With missing_ok, a directory without a vault
  * gives EX_OK and *vp = NULL.  Returns an exit code after a message. */
 int vc_open(const vc_opts *vo, const char *dir, unsigned flags, int missing_ok, vt_vault **vp);
+
+/* Whether case id has a stream in the journal: EX_OK, or EX_NOTFOUND after
+ * "no case 'UUID' in journal 'DIR'" (another exit code on a read error).
+ * With quiet, no message for a missing case. */
+int vc_case_exists(jn_env *env, const char *dir, const uint8_t id[JN_ID_LEN], int quiet);
 
 /* Appends the person.accessed record of a read of ids (durably); exit code. */
 int vc_log_access(const vc_opts *vo, jn_env *env, const char *default_purpose,
@@ -61,6 +70,8 @@ typedef struct vc_names {
 	uint8_t (*ids)[JN_ID_LEN];	/* sorted */
 	char **name, **kana;		/* per id: NULL for none */
 	uint8_t *forgotten;
+	uint32_t *hash;			/* id -> place, open addressing */
+	size_t mask;
 } vc_names;
 
 /* Opens the vault (the key first: exit 6 without one), records the read

@@ -91,11 +91,9 @@ main(int argc, char **argv)
 	char stream[48], text[37];
 	uint8_t id[JN_ID_LEN];
 	uint64_t seq = 0;
-	uint32_t ver = 0;
 	vc_opts vo;
 	vt_vault *v = NULL;
 	jn_env *env = NULL;
-	jn_txn *txn;
 	jn_errinfo err;
 	int c, ex, rc;
 
@@ -131,17 +129,8 @@ main(int argc, char **argv)
 	dir = cli_journal_path(jopt);
 	if ((ex = cli_open(dir, 0, &env)) != EX_OK)
 		goto out;
-	if ((rc = jn_txn_begin(env, JN_TXN_RDONLY, &txn)) == 0) {
-		rc = jn_stream_version(txn, jn_str_c(stream), &ver);
-		jn_txn_abort(txn);
-	}
-	if (rc != 0)
-		goto jfail;
-	if (ver == 0) {
-		cli_error("no case '%s' in journal '%s'", text, dir);
-		ex = EX_NOTFOUND;
+	if ((ex = vc_case_exists(env, dir, id, 0)) != EX_OK)
 		goto out;
-	}
 	if ((ex = vc_open(&vo, dir, VT_CREATE, 0, &v)) != EX_OK)
 		goto out;
 	/* 1. No read shows the data from here on. */

@@ -60,8 +60,8 @@ cmd_rotate(const vc_opts *vo, const char *dir, const char *newpath, int argc)
 	}
 	memset(&nvo, 0, sizeof nvo);
 	nvo.key_file = newpath;
-	if ((ex = vc_key_load(&nvo, newkey)) != EX_OK)
-		return ex;
+	if ((ex = vc_key_load(&nvo, newkey)) != EX_OK || (ex = vc_key_outside(newpath, dir)) != EX_OK)
+		goto out;
 	if ((ex = vc_open(vo, dir, 0, 0, &v)) != EX_OK)
 		goto out;
 	if ((rc = vt_rotate(v, newkey, &n)) != 0) {

@@ -45,31 +45,16 @@ parse_case(const char *s, uint8_t id[JN_ID_LEN])
 
 /* Opens the journal (read-write when the read must be recorded) and checks
  * that the case stream exists.  Returns an exit code. */
+/* Opens the journal (read-write when the read must be recorded) and checks
+ * that the case stream exists.  Returns an exit code. */
 static int
 open_case(const pctx *c, const uint8_t id[JN_ID_LEN], int writable, jn_env **envp)
 {
-	char stream[48], text[37];
-	jn_txn *txn;
-	uint32_t ver = 0;
-	int ex, rc;
+	int ex;
 
 	if ((ex = cli_open(c->journal, writable ? 0 : JN_RDONLY, envp)) != EX_OK)
 		return ex;
-	jn_uuid_format(id, text);
-	snprintf(stream, sizeof stream, "case:%s", text);
-	if ((rc = jn_txn_begin(*envp, JN_TXN_RDONLY, &txn)) == 0) {
-		rc = jn_stream_version(txn, jn_str_c(stream), &ver);
-		jn_txn_abort(txn);
-	}
-	if (rc != 0) {
-		cli_error("cannot read journal '%s': %s", c->journal, jn_strerror(rc));
-		return cli_exit_code(rc);
-	}
-	if (ver == 0) {
-		cli_error("no case '%s' in journal '%s'", text, c->journal);
-		return EX_NOTFOUND;
-	}
-	return EX_OK;
+	return vc_case_exists(*envp, c->journal, id, 0);
 }
 
 static int
@@ -383,7 +368,6 @@ cmd_import(pctx *c)
 	ssize_t len;
 	uint64_t lineno = 0;
 	jn_env *env = NULL;
-	jn_txn *txn = NULL;
 	vt_vault *v = NULL;
 	uint8_t (*ids)[JN_ID_LEN] = NULL;
 	vt_patch *pas = NULL;
@@ -421,21 +405,16 @@ cmd_import(pctx *c)
 	/* Every case must exist in the journal, and not be forgotten. */
 	if ((ex = cli_open(c->journal, JN_RDONLY, &env)) != EX_OK)
 		goto out;
-	if ((rc = jn_txn_begin(env, JN_TXN_RDONLY, &txn)) != 0)
-		goto jfail;
 	for (i = 0; i < b.n; i++) {
-		char stream[48], text[37];
-		uint32_t ver;
+		char text[37];
 
-		jn_uuid_format(b.l[i].id, text);
-		snprintf(stream, sizeof stream, "case:%s", text);
-		if ((rc = jn_stream_version(txn, jn_str_c(stream), &ver)) != 0)
-			goto jfail;
-		if (ver == 0)
+		if ((ex = vc_case_exists(env, c->journal, b.l[i].id, 1)) == EX_NOTFOUND) {
+			jn_uuid_format(b.l[i].id, text);
 			ierr(&b, b.l[i].line, "case", "case '%s' does not exist in the journal", text);
+		} else if (ex != EX_OK)
+			goto out;
 	}
-	jn_txn_abort(txn);
-	txn = NULL;
+	ex = EX_OK;
 	if ((ex = vc_open(&c->vo, c->journal, 0, 1, &v)) != EX_OK)
 		goto out;
 	for (i = 0; v && i < b.n; i++) {
@@ -477,15 +456,10 @@ cmd_import(pctx *c)
 	}
 	printf("imported person data of %zu line%s\n", b.n, b.n == 1 ? "" : "s");
 	goto out;
-jfail:
-	cli_error("cannot read journal '%s': %s", c->journal, jn_strerror(rc));
-	ex = cli_exit_code(rc);
-	goto out;
 vfail:
 	cli_error("cannot store person data: %s: nothing imported", vt_strerror(rc));
 	ex = vc_exit_code(rc);
 out:
-	jn_txn_abort(txn);
 	jn_env_close(env);
 	vt_close(v);
 	for (i = 0; i < b.n; i++)
