@@ -63,6 +63,10 @@ static const pg_ftype ftypes[] = {
 		{ "district", PG_FK_TEXT, 1, NULL, "新しい地区", "New district" } } },
 	{ "case.closed", {
 		{ "reason", PG_FK_CHOICE, 1, c_closed, "理由", "Reason" } } },
+	/* Offered on each row of the history, not among the contacts. */
+	{ "event.retracted", {
+		{ "target", PG_FK_TEXT, 1, NULL, "取り消す記録", "The record retracted" },
+		{ "reason", PG_FK_TEXT, 1, NULL, "取り消す理由", "Why it is retracted" } } },
 };
 
 const pg_ftype *

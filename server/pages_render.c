@@ -564,7 +564,7 @@ put_record_forms(pg_buf *b, const pg_ctx *c, const pg_case_view *v)
 		char id[96];
 		size_t k;
 
-		if (!(c->may_append & (1u << t)))
+		if (!(c->may_append & (1u << t)) || t == JN_T_EVENT_RETRACTED)
 			continue;
 		if (shown++ == 0) {
 			pg_raw(b, "<section aria-labelledby=\"record-h\"><h2 id=\"record-h\">");
@@ -783,9 +783,68 @@ event_by_id(json_t *events, const char *id)
 	return NULL;
 }
 
+/* The retraction form of one history row (a nurse's): the event's id
+ * hidden, the date and the reason; open with its errors when it was the
+ * form sent back. */
 static void
-put_history(pg_buf *b, const pg_ctx *c, json_t *events)
+put_retract_form(pg_buf *b, const pg_ctx *c, const pg_case_view *v, json_t *e)
 {
+	const char *id = str(e, "id");
+	int back = v->form_type != NULL && strcmp(v->form_type, "event.retracted") == 0 &&
+	    id != NULL && pg_form_get(v->form, "target") != NULL &&
+	    strcmp(pg_form_get(v->form, "target"), id) == 0;
+	const pg_ferrs *errs = back ? v->errs : NULL;
+	const char *reason = back ? pg_form_get(v->form, "reason") : NULL;
+	const char *occ = back ? pg_form_get(v->form, "occurred") : NULL;
+	char fid[48], today[11];
+	long long seq = (long long)json_integer_value(json_object_get(e, "seq"));
+
+	jn_date_format(c->today, today);
+	pg_raw(b, back ? "<details open>" : "<details>");
+	pg_tag(b, "<summary>", pg_l(c, "この記録を取り消す", "Retract this record"), "</summary>");
+	pg_fmt(b, "<form method=\"post\" class=\"record\" id=\"retract-%lld\" action=\"/cases/", seq);
+	pg_text(b, v->case_id);
+	pg_raw(b, "/events\">");
+	pg_csrf_field(b, c);
+	pg_raw(b, "<input type=\"hidden\" name=\"type\" value=\"event.retracted\">"
+	    "<input type=\"hidden\" name=\"target\" value=\"");
+	pg_text(b, id);
+	pg_raw(b, "\">");
+	snprintf(fid, sizeof fid, "r-%lld-occurred", seq);
+	put_label(b, fid, pg_l(c, "日付", "Date"), 1, c);
+	put_field_error(b, fid, pg_ferr_get(errs, "occurred"));
+	pg_raw(b, "<input type=\"date\" name=\"occurred\" required max=\"");
+	pg_text(b, today);
+	pg_fmt(b, "\" id=\"%s\"", fid);
+	put_invalid(b, fid, pg_ferr_get(errs, "occurred"));
+	put_value(b, occ != NULL ? occ : today);
+	pg_raw(b, ">");
+	snprintf(fid, sizeof fid, "r-%lld-reason", seq);
+	put_label(b, fid, pg_l(c, "取り消す理由", "Why it is retracted"), 1, c);
+	put_field_error(b, fid, pg_ferr_get(errs, "reason"));
+	pg_fmt(b, "<input type=\"text\" maxlength=\"2048\" required name=\"reason\" id=\"%s\"", fid);
+	put_invalid(b, fid, pg_ferr_get(errs, "reason"));
+	put_value(b, reason);
+	pg_raw(b, ">");
+	pg_tag(b, "<button type=\"submit\">", pg_l(c, "取り消す", "Retract"), "</button></form></details>");
+}
+
+/* Whether a history row gets the retraction form: what the journal lets
+ * a retraction name (specs/events.md, "Corrections"). */
+static int
+retractable(const pg_ctx *c, json_t *e, json_t *retr)
+{
+	const char *t = str(e, "type");
+
+	return (c->may_append & (1u << JN_T_EVENT_RETRACTED)) && retr == NULL && t != NULL &&
+	    strcmp(t, "event.retracted") != 0 && strcmp(t, "case.forgotten") != 0 &&
+	    strcmp(t, "person.accessed") != 0 && strcmp(t, "staff.account_changed") != 0;
+}
+
+static void
+put_history(pg_buf *b, const pg_ctx *c, const pg_case_view *v)
+{
+	json_t *events = v->events;
 	json_t *e;
 	size_t i;
 
@@ -849,6 +908,8 @@ put_history(pg_buf *b, const pg_ctx *c, json_t *events)
 				put_data_value(b, c, val);
 			}
 		}
+		if (retractable(c, e, retr))
+			put_retract_form(b, c, v, e);
 		pg_raw(b, "</td><td>");
 		put_str(b, e, "actor", "");
 		pg_raw(b, "<br><span class=\"muted\">");
@@ -888,6 +949,11 @@ pg_page_case(pg_buf *b, const pg_ctx *c, const pg_case_view *v)
 		pg_text(b, pg_l(c, "記録していません。下の項目を直してください。",
 		    "Nothing was recorded. Please correct the fields below."));
 		pg_raw(b, "</p>");
+		/* A retraction's target may name no row to show it on. */
+		if (v->form_type != NULL && strcmp(v->form_type, "event.retracted") == 0) {
+			put_field_error(b, "retract-form", pg_ferr_get(v->errs, ""));
+			put_field_error(b, "retract-target", pg_ferr_get(v->errs, "target"));
+		}
 	}
 	if (s != NULL) {
 		pg_raw(b, "<dl class=\"person\" id=\"summary\"><dt>");
@@ -919,7 +985,7 @@ pg_page_case(pg_buf *b, const pg_ctx *c, const pg_case_view *v)
 	put_person(b, c, v);
 	put_record_forms(b, c, v);
 	if (v->events != NULL)
-		put_history(b, c, v->events);
+		put_history(b, c, v);
 	pg_end(b, c);
 }
 

@@ -109,7 +109,7 @@ post_refused() {
 	fi
 	if [ -n "$_at" ] && ! grep -q "<p class=\"err\" role=\"alert\" id=\"$_at-err\">" page; then
 		echo "no error at $_at for $*:" >&2
-		grep "class=\"err\"" page >&2
+		grep -o "<p class=\"err\"[^<]*</p>" page >&2
 		return 1
 	fi
 	events >after.jsonl &&
@@ -156,6 +156,31 @@ test_expect_success 'the journal'"'"'s own refusal is shown at the form too (a s
 	test_grep "<details open><summary>Birth</summary>" page &&
 	test_grep "birth.registered" page &&
 	test_grep "Nothing was recorded" page
+'
+
+test_expect_success 'a nurse retracts a record from its history row; it stays, struck through' '
+	line=$(events | grep "\"type\":\"happybaby.contact\"") &&
+	id=$(echo "$line" | sed "s/.*\"id\":\"\([^\"]*\)\".*/\1/") &&
+	seq=$(echo "$line" | sed "s/.*\"seq\":\([0-9]*\),.*/\1/") &&
+	test "$(get n1 /cases/$CASE_A)" = 200 &&
+	test_grep "id=\"retract-$seq\"" page &&
+	test_grep "<input type=\"hidden\" name=\"target\" value=\"$id\">" page &&
+	get c01 /cases/$CASE_A >/dev/null && ! grep -q "id=\"retract-" page &&
+	post_refused n1 422 r-$seq-reason type=event.retracted target=$id occurred=2025-10-01 reason= &&
+	test_grep "<details open><summary>Retract this record</summary>" page &&
+	post_refused n1 422 retract-target type=event.retracted target=0b6f1c1e-9999-4aaa-8bbb-000000000009 \
+	    occurred=2025-10-01 reason=wrong &&
+	post_refused c01 403 "" type=event.retracted target=$id occurred=2025-10-01 reason=wrong &&
+	get n1 /cases/$CASE_A >/dev/null &&
+	test "$(post n1 /cases/$CASE_A/events "csrf=$(csrf)" type=event.retracted target=$id \
+	    occurred=2025-10-01 "reason=recorded for the wrong family")" = 303 &&
+	events | tail -1 | grep "\"type\":\"event.retracted\".*\"actor\":\"n1\"" &&
+	test "$(get n1 /cases/$CASE_A)" = 200 &&
+	test_grep "<tr class=\"retracted\" data-type=\"happybaby.contact\">" page &&
+	test_grep "recorded for the wrong family" page &&
+	! grep -q "id=\"retract-$seq\"" page &&
+	test "$(get c01 /)" = 200 &&
+	test_grep "No happy baby contact" page
 '
 
 test_expect_success 'the errors are in Japanese on a Japanese page' '

@@ -421,6 +421,18 @@ page_case(void **state)
 	has(&b, "<select id=\"f-happybaby-contact-mode\" name=\"mode\" required>");
 	has(&b, "name=\"csrf\" value=\"tok&quot;en\"");
 	hasnt(&b, "aria-invalid=\"true\"");
+	hasnt(&b, "id=\"retract-");
+	pg_buf_free(&b);
+	/* A nurse retracts from the history: the live record gets the form,
+	 * the retracted one and the retraction do not; no contact form for
+	 * retractions. */
+	c.may_append |= 1u << JN_T_EVENT_RETRACTED;
+	pg_page_case(&b, &c, &v);
+	has(&b, "<form method=\"post\" class=\"record\" id=\"retract-10\" action=\"/cases/" CASE_A "/events\">");
+	has(&b, "<input type=\"hidden\" name=\"target\" value=\"11111111-0000-4000-8000-000000000001\">");
+	hasnt(&b, "id=\"retract-11\"");
+	hasnt(&b, "id=\"retract-12\"");
+	hasnt(&b, "id=\"form-event.retracted\"");
 	pg_buf_free(&b);
 	json_decref(ev);
 	json_decref(person);
