@@ -11,12 +11,12 @@
 #   BENCH_LARGE=1        also the 10M set: the medium city over 12 years
 #   BENCH_RUNS           runs per step (default 5 small, 3 medium, 1 large)
 #   BENCH_APPENDS        durable appends timed one by one (200)
-#   BENCH_SERVE          requests per client of the server rows (200 / 16 clients:
-#                        100 / 64 clients: 50); 0 skips the server rows
 #   BENCH_VAULT_OPEN     births a year of the --names set (13200: about 20,000
 #                        open cases at the as-of date; 0 skips the vault rows)
 #   BENCH_VAULT_FIND     births a year of the find set (47800: about 100,000
 #                        cases with person data)
+#   BENCH_SERVE          requests per client of the server rows (200 / 16 clients:
+#                        100 / 64 clients: 50); 0 skips the server rows
 #   BENCH_DIR            work directory, on the disk to measure (build/bench-data)
 #   BENCH_RESULTS        where the table goes (bench/RESULTS.md)
 #
@@ -93,20 +93,25 @@ gen() {
 # births EVENTS: births a year that make about EVENTS events in one year.
 births() { b=$(($1 * 100 / 1063)); [ "$b" -ge 1 ] || b=1; echo "$b"; }
 
-# import NAME RUNS: both imports, each into a fresh store; leaves $work/NAME.j
-# (the journal) and $work/NAME.db.
+# import NAME RUNS: both imports, each into a fresh store, and oyako's with
+# --jobs 1 (one core) between them; leaves $work/NAME.j (the journal) and
+# $work/NAME.db.
 import_both() {
 	name=$1 runs=$2
-	: >"$work/oi" ; : >"$work/si"
+	: >"$work/oi" ; : >"$work/si" ; : >"$work/oi1"
 	r=0
 	while [ $r -lt "$runs" ]; do
 		rm -rf "$work/$name.j" "$work/$name.db" "$work/$name.db-journal"
+		"$bin/oyako" -J "$work/$name.j" init >/dev/null
+		timed /dev/null "$work/oi1" "$bin/oyako" -J "$work/$name.j" import --jobs 1 "$work/$name.jsonl"
+		rm -rf "$work/$name.j"
 		"$bin/oyako" -J "$work/$name.j" init >/dev/null
 		timed /dev/null "$work/oi" "$bin/oyako" -J "$work/$name.j" import "$work/$name.jsonl"
 		timed /dev/null "$work/si" "$bb/sqlbench" import "$work/$name.db" "$work/$name.jsonl"
 		r=$((r + 1))
 	done
 	row import "$n" "$work/oi" "$work/si" "one transaction, prepared insert" import 0
+	row "import --jobs 1" "$n" "$work/oi1" - "-" none 0
 }
 
 # warm FILE...: reads the files once, so that a read step starts with its
@@ -128,9 +133,18 @@ step() {
 	annual) oargs="annual --fy $fy --format json" out=$work/out ;;
 	*) oargs="$what --as-of $asof --format json" out=$work/out ;;
 	esac
-	: >"$work/o" ; : >"$work/s"
+	: >"$work/o" ; : >"$work/s" ; : >"$work/o1"
 	r=0
 	while [ $r -lt "$runs" ]; do
+		# caseload and risk replay on every core by default: their
+		# one-core replay (--jobs 1) runs beside, in the same loop.
+		case $what in
+		risk|caseload)
+			warm "$work/$name.j/data.mdb"
+			# shellcheck disable=SC2086
+			timed "$out.oy1" "$work/o1" "$bin/oyako" -J "$work/$name.j" $oargs --jobs 1
+			;;
+		esac
 		warm "$work/$name.j/data.mdb"
 		# shellcheck disable=SC2086
 		timed "$out.oy" "$work/o" "$bin/oyako" -J "$work/$name.j" $oargs
@@ -143,6 +157,11 @@ step() {
 		    >>"$warnings" 2>&1 || echo "  (at $n events)" >>"$warnings"
 	fi
 	row "$what" "$n" "$work/o" "$work/s" "$label" "$kind" 0
+	if [ -s "$work/o1" ]; then
+		cmp -s "$out.oy" "$out.oy1" ||
+		    echo "$what --jobs 1 and the default differ (at $n events)" >>"$warnings"
+		row "$what --jobs 1" "$n" "$work/o1" - "-" none 0
+	fi
 	cp "$work/o" "$work/res.$name.$what"
 }
 
@@ -234,6 +253,69 @@ appends() {
 	row "append, oyako process" 1 "$work/ca" - "-" none 0
 }
 
+# vault_set NAME BIRTHS: a journal of one fiscal year with the person data
+# of every case imported (key $work/vault.key); sets $n (events) and $np
+# (cases with person data), and adds the timing of the person import to
+# $work/vi.NAME.
+vault_set() {
+	"$bin/oyako-gen" --births "$2" --fy $fy --until "$asof" -o "$work/$1.jsonl" \
+	    --persons "$work/$1.persons" 2>"$work/err" || die "oyako-gen --persons failed"
+	n=$(wc -l <"$work/$1.jsonl")
+	np=$(wc -l <"$work/$1.persons")
+	"$bin/oyako" -J "$work/$1.j" init >/dev/null
+	"$bin/oyako" -J "$work/$1.j" import "$work/$1.jsonl" >/dev/null 2>"$work/err" || die "import of $1 failed"
+	rm -f "$work/$1.jsonl"
+	[ -f "$work/vault.key" ] || "$bin/oyako" key init "$work/vault.key" >/dev/null
+	timed /dev/null "$work/vi.$1" "$bin/oyako" -J "$work/$1.j" person import "$work/$1.persons" \
+	    --key-file "$work/vault.key"
+}
+
+# Person data (BRIEF section 11): caseload with and without --names over
+# about 20,000 open cases, alternately; the person import; find on about
+# 100,000 cases, alone (vtbench: the library call) and as a whole process
+# (with its durable person.accessed).
+vault_rows() {
+	runs=$1
+	vault_set vnames "$vault_open"
+	open=$("$bin/oyako" -J "$work/vnames.j" caseload --as-of "$asof" --format json | grep -o '"case":' | wc -l)
+	say "bench: person data: caseload with and without --names, $open open cases ($runs runs)"
+	: >"$work/vc0" ; : >"$work/vc1"
+	r=0
+	while [ $r -lt "$runs" ]; do
+		warm "$work/vnames.j/data.mdb" "$work/vnames.j/vault.mdb"
+		timed /dev/null "$work/vc0" "$bin/oyako" -J "$work/vnames.j" caseload --as-of "$asof" --format json
+		warm "$work/vnames.j/data.mdb" "$work/vnames.j/vault.mdb"
+		timed /dev/null "$work/vc1" "$bin/oyako" -J "$work/vnames.j" caseload --as-of "$asof" --format json \
+		    --names --key-file "$work/vault.key" --actor bench
+		r=$((r + 1))
+	done
+	rm -rf "$work/vnames.j" "$work/vnames.persons"
+	plain=$(median "$work/vc0" | cut -d' ' -f1)
+	# (Step names stay within the width of the others.)
+	row "caseload, $open open" "$n" "$work/vc0" - "-" none 0
+	row "caseload --names, $open open" "$n" "$work/vc1" - "-" names "$plain"
+	row "person import" "$np" "$work/vi.vnames" - "-" none 0
+	vault_set vfind "$vault_find"
+	say "bench: person data: find on $np cases"
+	warm "$work/vfind.j/vault.mdb" "$work/vfind.j"/vault.keys.*
+	"$bb/vtbench" "$work/vfind.j" "$work/vault.key" "$work/vfind.persons" 1000 >"$work/vf" 2>"$work/err" ||
+	    die "vtbench failed"
+	read -r med p99 found tried cpu <"$work/vf"
+	[ "$found" = "$tried" ] || echo "vault: find found $found of $tried names" >>"$warnings"
+	printf '%s 0 0\n' "$med" >"$work/vf3"
+	: >"$work/vfp"
+	r=0
+	while [ $r -lt "$runs" ]; do
+		q=$(sed -n "$((r * 7 + 1))p" "$work/vfind.persons" | sed 's/.*"kana":"\([^"]*\)".*/\1/')
+		timed /dev/null "$work/vfp" "$bin/oyako" -J "$work/vfind.j" person find "$q" \
+		    --key-file "$work/vault.key" --actor bench
+		r=$((r + 1))
+	done
+	rm -rf "$work/vfind.j" "$work/vfind.persons"
+	row "find, $np cases" 1 "$work/vf3" - "vt_find() alone; p99 $((p99 / 1000)) us, CPU $((cpu / 1000)) us" find 0
+	row "person find, oyako process" 1 "$work/vfp" - "-" none 0
+}
+
 # Durable appends over HTTP: `oyako serve` on a copy of the journal, 1, 16
 # and 64 keep-alive clients (bench/loadgen.c), one event a request, each
 # acknowledged after its group's commit; beside it 64 threads each
@@ -304,69 +386,6 @@ serve_table() {
 			    k == lib ? "-" : sprintf("%.0f", rate[k]), ms(p50[k]), k == lib ? "-" : ms(p99[k]), t
 		}
 	}' "$serve_rows"
-}
-
-# vault_set NAME BIRTHS: a journal of one fiscal year with the person data
-# of every case imported (key $work/vault.key); sets $n (events) and $np
-# (cases with person data), and adds the timing of the person import to
-# $work/vi.NAME.
-vault_set() {
-	"$bin/oyako-gen" --births "$2" --fy $fy --until "$asof" -o "$work/$1.jsonl" \
-	    --persons "$work/$1.persons" 2>"$work/err" || die "oyako-gen --persons failed"
-	n=$(wc -l <"$work/$1.jsonl")
-	np=$(wc -l <"$work/$1.persons")
-	"$bin/oyako" -J "$work/$1.j" init >/dev/null
-	"$bin/oyako" -J "$work/$1.j" import "$work/$1.jsonl" >/dev/null 2>"$work/err" || die "import of $1 failed"
-	rm -f "$work/$1.jsonl"
-	[ -f "$work/vault.key" ] || "$bin/oyako" key init "$work/vault.key" >/dev/null
-	timed /dev/null "$work/vi.$1" "$bin/oyako" -J "$work/$1.j" person import "$work/$1.persons" \
-	    --key-file "$work/vault.key"
-}
-
-# Person data (BRIEF section 11): caseload with and without --names over
-# about 20,000 open cases, alternately; the person import; find on about
-# 100,000 cases, alone (vtbench: the library call) and as a whole process
-# (with its durable person.accessed).
-vault_rows() {
-	runs=$1
-	vault_set vnames "$vault_open"
-	open=$("$bin/oyako" -J "$work/vnames.j" caseload --as-of "$asof" --format json | grep -o '"case":' | wc -l)
-	say "bench: person data: caseload with and without --names, $open open cases ($runs runs)"
-	: >"$work/vc0" ; : >"$work/vc1"
-	r=0
-	while [ $r -lt "$runs" ]; do
-		warm "$work/vnames.j/data.mdb" "$work/vnames.j/vault.mdb"
-		timed /dev/null "$work/vc0" "$bin/oyako" -J "$work/vnames.j" caseload --as-of "$asof" --format json
-		warm "$work/vnames.j/data.mdb" "$work/vnames.j/vault.mdb"
-		timed /dev/null "$work/vc1" "$bin/oyako" -J "$work/vnames.j" caseload --as-of "$asof" --format json \
-		    --names --key-file "$work/vault.key" --actor bench
-		r=$((r + 1))
-	done
-	rm -rf "$work/vnames.j" "$work/vnames.persons"
-	plain=$(median "$work/vc0" | cut -d' ' -f1)
-	# (Step names stay within the width of the others.)
-	row "caseload, $open open" "$n" "$work/vc0" - "-" none 0
-	row "caseload --names, $open open" "$n" "$work/vc1" - "-" names "$plain"
-	row "person import" "$np" "$work/vi.vnames" - "-" none 0
-	vault_set vfind "$vault_find"
-	say "bench: person data: find on $np cases"
-	warm "$work/vfind.j/vault.mdb" "$work/vfind.j"/vault.keys.*
-	"$bb/vtbench" "$work/vfind.j" "$work/vault.key" "$work/vfind.persons" 1000 >"$work/vf" 2>"$work/err" ||
-	    die "vtbench failed"
-	read -r med p99 found tried cpu <"$work/vf"
-	[ "$found" = "$tried" ] || echo "vault: find found $found of $tried names" >>"$warnings"
-	printf '%s 0 0\n' "$med" >"$work/vf3"
-	: >"$work/vfp"
-	r=0
-	while [ $r -lt "$runs" ]; do
-		q=$(sed -n "$((r * 7 + 1))p" "$work/vfind.persons" | sed 's/.*"kana":"\([^"]*\)".*/\1/')
-		timed /dev/null "$work/vfp" "$bin/oyako" -J "$work/vfind.j" person find "$q" \
-		    --key-file "$work/vault.key" --actor bench
-		r=$((r + 1))
-	done
-	rm -rf "$work/vfind.j" "$work/vfind.persons"
-	row "find, $np cases" 1 "$work/vf3" - "vt_find() alone; p99 $((p99 / 1000)) us, CPU $((cpu / 1000)) us" find 0
-	row "person find, oyako process" 1 "$work/vfp" - "-" none 0
 }
 
 runs_of() { echo "${BENCH_RUNS:-$1}"; }

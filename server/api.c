@@ -307,6 +307,12 @@ h_events_post(srv_req *r)
 		ret = srv_reply_error(r, "malformed", NULL, "no event in the body");
 		goto done;
 	}
+	if (b.n == 0) {
+		/* Nothing decoded: the errors are all known, no need to queue. */
+		ret = srv_reply_error(r, "invalid", &job.pre, "%zu bad line%s; nothing stored",
+		    job.pre.n, job.pre.n == 1 ? "" : "s");
+		goto done;
+	}
 	if (batch_job(&b, &job) != 0) {
 		ret = srv_reply_error(r, "unavailable", NULL, "out of memory");
 		goto done;

@@ -754,6 +754,22 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* --- start and stop --- */
 
+/* libmicrohttpd's own messages (a client gone mid-request, a TLS
+ * handshake that failed): marked, so that they are not taken for access
+ * log lines. */
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	fprintf(stderr, "oyako serve: libmicrohttpd: %s\n", msg);
+}
+
 static int
 read_file(const char *path, char **out, char *err, size_t errsize)
 {
@@ -964,6 +980,7 @@ srv_start(const srv_config *c, srv **sp, char *err, size_t errsize)
 		goto fail;
 	}
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, access_handler, s,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, s,
 	    MHD_OPTION_CONNECTION_LIMIT, c->max_connections,

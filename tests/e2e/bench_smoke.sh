@@ -18,6 +18,9 @@ test_expect_success 'bench/run.sh prints every row of the table' '
 	for step in import export verify annual risk caseload; do
 		grep -E "^\| $step +\| +[0-9]+ \| +[0-9.]+ ms" table || return 1
 	done &&
+	for step in import risk caseload; do
+		grep -E "^\| $step --jobs 1 +\| +[0-9]+ \| +[0-9.]+ ms" table || return 1
+	done &&
 	test_grep "| fdatasync 4 KiB (disk limit) |" table &&
 	test_grep "| append, library (jn_append1) |" table &&
 	test_grep "| append, oyako process " table &&

@@ -51,7 +51,7 @@ test_expect_success 'a batch: all stored, one entry per line in order' '
 test_expect_success 'the same batch again: 200, all already stored, the same seqs' '
 	expect_status 200 POST /v1/events "$NURSE" -H "Content-Type: application/x-ndjson" --data-binary @batch &&
 	test "$(jget "[e[\"seq\"] for e in d[\"events\"]], d[\"stored\"], d[\"already_stored\"]")" = "[[31, 30], 0, 2]" &&
-	test "$(oyako export -J j --after-seq 31 | wc -l)" -eq 0
+	head_is 31
 '
 
 test_expect_success 'a batch with bad lines: 422 naming every one, nothing stored' '
@@ -64,14 +64,14 @@ test_expect_success 'a batch with bad lines: 422 naming every one, nothing store
 	test "$(jget "d[\"error\"], [e[\"line\"] for e in d[\"errors\"]]")" = "[\"invalid\", [2, 3, 4]]" &&
 	test "$(jget "d[\"errors\"][1][\"field\"]")" = data.due_date &&
 	jget "d[\"message\"]" | grep -q . &&
-	test "$(oyako export -J j --after-seq 31 | wc -l)" -eq 0
+	head_is 31
 '
 
 test_expect_success 'expected_version mismatch: 409 conflict, nothing stored' '
 	expect_status 409 POST /v1/events "$NURSE" -H "Content-Type: application/json" \
 	    --data-binary "{\"type\":\"room.visited\",\"stream\":\"$CASE\",\"occurred\":\"2025-09-01\",\"data\":{\"room\":\"kokinu\"},\"expected_version\":2}" &&
 	test "$(jget "d[\"error\"], d[\"errors\"][0][\"line\"]")" = "[\"conflict\", 1]" &&
-	test "$(oyako export -J j --after-seq 31 | wc -l)" -eq 0
+	head_is 31
 '
 
 test_expect_success 'an id stored with other content: 409 conflict' '
@@ -87,14 +87,14 @@ test_expect_success 'not JSON, or not one object: 400 malformed' '
 	expect_status 400 POST /v1/events "$NURSE" -H "Content-Type: application/json" \
 	    --data-binary "$(ev 10000000-0000-4000-8000-000000000004)$(ev 10000000-0000-4000-8000-000000000005)" &&
 	expect_status 400 POST /v1/events "$NURSE" -H "Content-Type: application/x-ndjson" --data-binary "" &&
-	test "$(oyako export -J j --after-seq 31 | wc -l)" -eq 0
+	head_is 31
 '
 
 test_expect_success 'data nested too deep: 422, nothing stored' '
-	deep=$(python3 -c "print(\"[\" * 40 + \"]\" * 40)") &&
+	deep=$($PY -c "print(\"[\" * 40 + \"]\" * 40)") &&
 	expect_status 422 POST /v1/events "$NURSE" -H "Content-Type: application/json" \
 	    --data-binary "{\"type\":\"room.visited\",\"stream\":\"$CASE\",\"occurred\":\"2025-09-01\",\"data\":{\"room\":\"kokinu\",\"x\":$deep}}" &&
-	test "$(oyako export -J j --after-seq 31 | wc -l)" -eq 0
+	head_is 31
 '
 
 test_expect_success 'a wrong content type: 415, nothing stored' '
@@ -102,7 +102,7 @@ test_expect_success 'a wrong content type: 415, nothing stored' '
 	    --data-binary "$(ev 10000000-0000-4000-8000-000000000006)" &&
 	test "$(jget "d[\"error\"]")" = unsupported_media_type &&
 	expect_status 415 POST /v1/events "$NURSE" --data-binary "$(ev 10000000-0000-4000-8000-000000000006)" -H "Content-Type:" &&
-	test "$(oyako export -J j --after-seq 31 | wc -l)" -eq 0
+	head_is 31
 '
 
 test_expect_success 'another actor in the body: 403 forbidden, nothing stored' '
@@ -112,7 +112,7 @@ test_expect_success 'another actor in the body: 403 forbidden, nothing stored' '
 	{ ev 10000000-0000-4000-8000-000000000008; echo; ev 10000000-0000-4000-8000-000000000009 nurse:N99; echo; } >spoof &&
 	expect_status 403 POST /v1/events "$NURSE" -H "Content-Type: application/x-ndjson" --data-binary @spoof &&
 	test "$(jget "d[\"errors\"][0][\"line\"]")" = 2 &&
-	test "$(oyako export -J j --after-seq 31 | wc -l)" -eq 0
+	head_is 31
 '
 
 test_expect_success 'events only the system writes: 403 even for a nurse' '
@@ -129,7 +129,7 @@ test_expect_success 'no token, a bad token: 401 unauthorized' '
 	test "$(jget "d[\"error\"]")" = unauthorized &&
 	expect_status 401 GET /v1/events oyk_0000000000000000000000000000000000000000000000000000000000000000 &&
 	expect_status 401 GET /v1/events - -H "Authorization: Basic Zm9vOmJhcg==" &&
-	test "$(oyako export -J j --after-seq 31 | wc -l)" -eq 0
+	head_is 31
 '
 
 test_expect_success 'unknown path 404, wrong method 405' '
@@ -161,7 +161,7 @@ test_expect_success 'GET /v1/streams: the stream, retractions marked' '
 	expect_status 200 GET "/v1/streams/$CASEQ" "$NURSE" &&
 	test "$(jget "d[\"stream\"]")" = "$CASE" &&
 	test "$(jget "[(e[\"seq\"], e[\"retracted_by\"]) for e in d[\"events\"] if e[\"retracted_by\"]]")" = "[[10, 26]]" &&
-	oyako export -J j --stream $CASE | python3 -c "
+	oyako export -J j --stream $CASE | $PY -c "
 import json, sys
 want = [json.loads(l) for l in sys.stdin]
 got = json.load(open(\"body\"))[\"events\"]
@@ -191,12 +191,21 @@ test_expect_success 'GET /metrics: Prometheus text' '
 
 test_expect_success 'a body over --max-body: 413, nothing stored' '
 	serve_stop &&
-	serve_start --max-body 1000 &&
-	python3 -c "print(\"{\\\"x\\\":\\\"\" + \"a\" * 5000 + \"\\\"}\")" >big &&
+	serve_start --max-body 1000 && echo "NURSE=$NURSE AUDIT=$AUDIT URL=$URL" >env &&
+	$PY -c "print(\"{\\\"x\\\":\\\"\" + \"a\" * 5000 + \"\\\"}\")" >big &&
 	expect_status 413 POST /v1/events "$NURSE" -H "Content-Type: application/json" --data-binary @big &&
 	test "$(jget "d[\"error\"]")" = too_large &&
 	expect_status 201 POST /v1/events "$NURSE" -H "Content-Type: application/json" \
 	    --data-binary "$(ev 10000000-0000-4000-8000-00000000000b)"
+'
+
+. ./env
+
+test_expect_success 'headers over 64 KiB: refused (431, or the connection cut while they still come)' '
+	big=$($PY -c "print(\"x\" * 100000)") &&
+	st=$(req GET /v1/health - -H "X-Big: $big");
+	case $st in 431|000) ;; *) echo "status $st" >&2; false ;; esac &&
+	expect_status 200 GET /v1/health -
 '
 
 test_expect_success 'the access log: one line a request, no token or body' '

@@ -5,6 +5,9 @@
   burst URL TOKEN FILE
       sends every line of FILE as its own request, all at once (threads
       released together), prints "INDEX STATUS" per line, in FILE order
+  slow URL TOKEN
+      opens a request and sends one byte of its body; while it waits,
+      another client's POST must get its 201
   post URLFILE TOKEN CLIENTS ACKS STOPFILE
       CLIENTS keep-alive clients post one event a request until STOPFILE
       exists; an event is resent (same id) until acknowledged; each
@@ -84,6 +87,23 @@ def burst(url, token, path):
         print(i, s)
 
 
+def slow(url, token):
+    import socket
+    u = urllib.parse.urlsplit(url)
+    s = socket.create_connection((u.hostname, u.port))
+    s.sendall(b"POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token.encode()
+              + b"\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+    c = conn_of(url)
+    c.request("POST", "/v1/events", body=json.dumps(
+        {"type": "room.opened", "stream": "room:slow", "occurred": "2025-04-01",
+         "data": {"name": "x"}}).encode(),
+        headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    r = c.getresponse()
+    r.read()
+    assert r.status == 201, r.status
+    s.close()
+
+
 def post(urlfile, token, clients, acks, stopfile):
     lock = threading.Lock()
     ackf = open(acks, "a")
@@ -139,6 +159,8 @@ if __name__ == "__main__":
         feed(args[0], args[1], args[2], int(args[3]), args[4] if len(args) > 4 else None)
     elif cmd == "burst":
         burst(*args)
+    elif cmd == "slow":
+        slow(args[0], args[1])
     elif cmd == "post":
         post(args[0], args[1], int(args[2]), args[3], args[4])
     else:

@@ -4,7 +4,7 @@
 # Last-Event-ID without a gap or a duplicate.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/e2e/serve.inc"
-CLIENT="python3 $TOP/tests/e2e/serve_client.py"
+CLIENT="$PY $TOP/tests/e2e/serve_client.py"
 CASE=case:c1a5e000-0000-4000-8000-00000000000b
 
 test_expect_success 'setup' '

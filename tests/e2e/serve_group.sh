@@ -5,7 +5,7 @@
 # request, whatever the grouping the machine's timing makes.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/e2e/serve.inc"
-CLIENT="python3 $TOP/tests/e2e/serve_client.py"
+CLIENT="$PY $TOP/tests/e2e/serve_client.py"
 CASE=case:c1a5e000-0000-4000-8000-00000000000b
 
 test_expect_success 'setup' '
@@ -46,6 +46,11 @@ test_expect_success 'metrics: the appends, and the commits they took' '
 	expect_status 200 GET /metrics "$TOKEN" &&
 	grep -q "^oyako_appends_total 25$" body &&
 	grep "^oyako_commits_total" body >&2
+'
+
+test_expect_success 'a client that sends its body slowly holds up nobody else' '
+	$CLIENT slow "$URL" "$NURSE" &&
+	oyako export -J j --stream room:slow | grep -q room.opened
 '
 
 test_expect_success 'stop' '

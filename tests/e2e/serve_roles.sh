@@ -113,7 +113,7 @@ test_expect_success 'a coordinator: its own caseload and risk only' '
 	test "$(jget "[c[\"coordinator\"] for c in d[\"coordinators\"]], d[\"unassigned\"]")" = "[[\"C01\"], []]" &&
 	expect_status 200 GET "/v1/reports/risk?as_of=2025-10-01" "$C01" &&
 	oyako risk -J j --as-of 2025-10-01 --coordinator C01 --format json >want &&
-	python3 -c "import json; assert json.load(open(\"want\")) == json.load(open(\"body\"))"
+	$PY -c "import json; assert json.load(open(\"want\")) == json.load(open(\"body\"))"
 '
 
 test_expect_success 'stop' '

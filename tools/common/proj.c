@@ -61,6 +61,7 @@ po_init(po_opts *o)
 	memset(o, 0, sizeof *o);
 	o->as_of = jn_today_jst();
 	o->fmt = PJ_FMT_TEXT;
+	o->jobs = cli_jobs_default(PJ_JOBS_MAX);
 }
 
 int
@@ -113,6 +114,8 @@ po_option(po_opts *o, int c, const char *arg)
 	case PO_HELP:
 		o->help = 1;
 		return 1;
+	case PO_JOBS:
+		return cli_parse_jobs(arg, PJ_JOBS_MAX, &o->jobs) == 0 ? 1 : -1;
 	default:
 		return 0;
 	}
@@ -319,7 +322,7 @@ po_cases_run(const po_opts *o, const char *rules_path, po_cases *r)
 	if ((rc = pj_model_init(&r->m, o->as_of)) != 0)
 		return po_fail(o, rc);
 	r->m.evict_days = r->rules.infant_days;
-	if ((rc = pj_model_replay(&r->m, r->env, o->at_seq, &r->prov)) != 0 ||
+	if ((rc = pj_model_replay_jobs(&r->m, r->env, o->at_seq, o->jobs, &r->prov)) != 0 ||
 	    (rc = pj_open_cases(&r->m, &r->rules, &r->idx, &r->n)) != 0)
 		return po_fail(o, rc);
 	return EX_OK;

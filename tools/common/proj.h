@@ -14,9 +14,10 @@
 #include "table.h"
 #include "cases.h"
 #include "jsonw.h"
+#include "parallel.h"
 
 /* Option codes of the long-only common options (beyond any char). */
-enum { PO_AT_SEQ = 0x100, PO_AS_OF, PO_FORMAT, PO_LANG, PO_HELP, PO_ENCODING, PO_FIRST_FREE };
+enum { PO_AT_SEQ = 0x100, PO_AS_OF, PO_FORMAT, PO_LANG, PO_HELP, PO_ENCODING, PO_JOBS, PO_FIRST_FREE };
 
 /* The short options every tool takes, for getopt_long(). */
 #define PO_SHORTOPTS "J:o:"
@@ -32,6 +33,8 @@ enum { PO_AT_SEQ = 0x100, PO_AS_OF, PO_FORMAT, PO_LANG, PO_HELP, PO_ENCODING, PO
 	{ "output", required_argument, NULL, 'o' }, \
 	{ "encoding", required_argument, NULL, PO_ENCODING }
 #define PO_ASOF_LONGOPT { "as-of", required_argument, NULL, PO_AS_OF }
+/* --jobs N: the case model's replay in N partitions (po_cases_run()). */
+#define PO_JOBS_LONGOPT { "jobs", required_argument, NULL, PO_JOBS }
 
 typedef struct po_opts {
 	const char *journal;	/* -J, NULL: cli_journal_path() decides */
@@ -44,6 +47,7 @@ typedef struct po_opts {
 	pj_encoding enc;	/* --encoding (csv) */
 	int enc_opt;		/* --encoding was given */
 	const char *output;	/* -o FILE, NULL: stdout */
+	unsigned jobs;		/* --jobs, default: the CPUs online (at most PJ_JOBS_MAX) */
 	int writable;		/* open the journal read-write (--names records the read) */
 } po_opts;
 

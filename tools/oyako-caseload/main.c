@@ -11,7 +11,7 @@
 static const char usage_text[] =
     "usage: oyako caseload [--as-of YYYY-MM-DD] [--coordinator CODE] [--rules FILE] [-J DIR]\n"
     "                      [--at-seq N] [--format text|tsv|csv|json|md|html|xlsx] [-o FILE]\n"
-    "                      [--encoding utf-8|sjis] [--lang ja|en]\n"
+    "                      [--encoding utf-8|sjis] [--lang ja|en] [--jobs N]\n"
     "                      [--names [--key-file FILE] [--actor ACTOR] [--purpose TEXT]]\n";
 
 enum { OPT_COORD = PO_FIRST_FREE, OPT_RULES };
@@ -350,6 +350,7 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		PO_LONGOPTS,
 		PO_ASOF_LONGOPT,
+		PO_JOBS_LONGOPT,
 		{ "coordinator", required_argument, NULL, OPT_COORD },
 		{ "rules", required_argument, NULL, OPT_RULES },
 		VC_LONGOPTS,

@@ -11,7 +11,7 @@
 static const char usage_text[] =
     "usage: oyako risk [--as-of YYYY-MM-DD] [--flag NAME] [--coordinator CODE] [--rules FILE]\n"
     "                  [-J DIR] [--at-seq N] [--format text|tsv|csv|json|md|html|xlsx] [-o FILE]\n"
-    "                  [--encoding utf-8|sjis] [--lang ja|en]\n"
+    "                  [--encoding utf-8|sjis] [--lang ja|en] [--jobs N]\n"
     "                  [--names [--key-file FILE] [--actor ACTOR] [--purpose TEXT]]\n"
     "  --flag NAME   only this flag: support-needed, not-shared, no-8month-interview,\n"
     "                birth-not-recorded, no-happybaby, missed-checkup, no-contact, no-coordinator\n"
@@ -237,6 +237,7 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		PO_LONGOPTS,
 		PO_ASOF_LONGOPT,
+		PO_JOBS_LONGOPT,
 		{ "flag", required_argument, NULL, OPT_FLAG },
 		{ "rules", required_argument, NULL, OPT_RULES },
 		{ "coordinator", required_argument, NULL, OPT_COORD },
