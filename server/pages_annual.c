@@ -138,6 +138,8 @@ pg_page_annual(pg_buf *b, const pg_ctx *c, json_t *a, int fy)
 	pg_text(b, pg_l(c, "Excel ブック（XLSX）", "Excel workbook (XLSX)"));
 	pg_fmt(b, "</a></li><li><a id=\"dl-csv\" href=\"/download/annual.csv?fy=%d\">", fy);
 	pg_text(b, pg_l(c, "CSV（UTF-8）", "CSV (UTF-8)"));
+	pg_fmt(b, "</a></li><li><a id=\"dl-csv-sjis\" href=\"/download/annual.csv?fy=%d&amp;encoding=sjis\">", fy);
+	pg_text(b, pg_l(c, "CSV（Shift_JIS、古い Excel 用）", "CSV (Shift_JIS, for older Excel)"));
 	pg_raw(b, "</a></li></ul></section>");
 
 	pg_raw(b, "<h2>");

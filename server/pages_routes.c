@@ -1024,10 +1024,12 @@ h_download(srv_req *r)
 		{ "annual.xlsx", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" },
 		{ "annual.csv", "csv", "text/csv; charset=utf-8" },
 	};
+	static const char sjis_ctype[] = "text/csv; charset=Shift_JIS";
 	page p;
 	char tmpl[] = "/tmp/oyako-dl.XXXXXX", path[64], fyopt[32], fmt[32], outopt[96], lang[16];
 	char journal[4200], err[512], disp[96];
-	char *argv[8];
+	const char *enc = srv_query(r, "encoding");
+	char *argv[9];
 	jl_buf out = { 0 };
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
@@ -1061,6 +1063,16 @@ h_download(srv_req *r)
 	argv[4] = outopt;
 	argv[5] = lang;
 	argv[6] = NULL;
+	/* Shift_JIS (CP932) for the Excel of older Windows: csv only. */
+	if (enc != NULL && *enc != '\0') {
+		if (k != 2 || strcmp(enc, "sjis") != 0) {
+			rmdir(tmpl);
+			return message(r, &p, 400, pg_l(&p.c, "文字コードが正しくありません",
+			    "not an encoding (csv takes encoding=sjis)"));
+		}
+		argv[6] = "--encoding=sjis";
+		argv[7] = NULL;
+	}
 	ex = srv_run_tool(r->s, argv, &out, err, sizeof err);
 	jl_buf_free(&out);
 	if (ex == 0 && (fp = fopen(path, "rb")) != NULL) {
@@ -1090,7 +1102,7 @@ h_download(srv_req *r)
 	}
 	snprintf(disp, sizeof disp, "attachment; filename=\"oyako-%s-FY%d.%s\"", "annual", fy,
 	    kinds[k].format);
-	MHD_add_response_header(resp, "Content-Type", kinds[k].ctype);
+	MHD_add_response_header(resp, "Content-Type", enc != NULL && *enc != '\0' ? sjis_ctype : kinds[k].ctype);
 	MHD_add_response_header(resp, "Content-Disposition", disp);
 	page_headers(resp, NULL);
 	return srv_reply_response(r, 200, resp);

@@ -257,6 +257,13 @@ test_expect_success 'the annual page and its downloads: the reports'"'"' own htm
 	test "$(head -c 2 annual.xlsx)" = PK &&
 	curl -s -o annual.html -b ad.jar "$URL/download/annual.html?fy=2025" &&
 	test_grep "<!DOCTYPE html>" annual.html &&
+	test_grep "href=\"/download/annual.csv?fy=2025&amp;encoding=sjis\"" page &&
+	curl -s -D hdr -o sjis.csv -b ad.jar -H "Accept-Language: en" \
+	    "$URL/download/annual.csv?fy=2025&encoding=sjis" &&
+	grep -i "^content-type: text/csv; charset=Shift_JIS" hdr &&
+	oyako annual -J j --fy 2025 --format csv --encoding sjis --lang en >want.csv &&
+	test_cmp want.csv sjis.csv &&
+	status_is ad "/download/annual.xlsx?fy=2025&encoding=sjis" 400 &&
 	status_is ad /download/annual.pdf 404 &&
 	status_is ad "/download/annual.csv?fy=x" 400 &&
 	status_is ad "/annual?fy=12" 400
