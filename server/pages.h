@@ -61,6 +61,7 @@ typedef struct pg_ctx {
 	int32_t today;		/* Japan date: the form's max for dates */
 	uint32_t may_append;	/* bit (1u << jn_type): types the role may record */
 	int names;		/* the role may see person data */
+	const char *names_off;	/* why names are not shown to a role that may see them, or NULL */
 } pg_ctx;
 
 /* ja or en text, by the page's language. */

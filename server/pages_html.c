@@ -344,6 +344,8 @@ pg_begin(pg_buf *b, const pg_ctx *c, const char *title)
 	pg_raw(b, c->ja ? "?lang=en\" lang=\"en\" hreflang=\"en\">English" :
 	    "?lang=ja\" lang=\"ja\" hreflang=\"ja\">日本語");
 	pg_raw(b, "</a></header><main>");
+	if (c->names_off != NULL)
+		pg_tag(b, "<p class=\"alert\" id=\"names-off\">", c->names_off, "</p>");
 }
 
 void

@@ -152,6 +152,11 @@ page_init(srv_req *r, page *p)
 		p->c.account = r->acct.name;
 		p->c.role = srv_role_name(r->acct.role);
 		p->c.names = r->acct.role == SRV_ROLE_NURSE || r->acct.role == SRV_ROLE_COORDINATOR;
+		if (p->c.names && r->s->vault == NULL)
+			p->c.names_off = pg_l(&p->c, "名前は表示していません: サーバーに個人情報の鍵がありません"
+			    "（--key-file または $OYAKO_KEY_FILE）",
+			    "names are not shown: the server has no key for person data "
+			    "(--key-file or $OYAKO_KEY_FILE)");
 		p->c.may_append = 0;
 		if (may(r, RECORDS)) {
 			size_t n, i;

@@ -40,6 +40,7 @@ test_expect_success 'without a key the person routes and names=1 answer 503 nami
 	test_grep "id=\"person-unavailable\"" page &&
 	test_grep "no master key" page &&
 	test "$(get n1 /)" = 200 &&
+	test_grep "<p class=\"alert\" id=\"names-off\">names are not shown: the server has no key" page &&
 	test -z "$(accesses)"
 '
 
@@ -142,6 +143,7 @@ test_expect_success 'my day shows the coordinator its families by name, and reco
 	accesses >before &&
 	test "$(get c01 /)" = 200 &&
 	test_grep "$NAME" page &&
+	! grep -q "id=\"names-off\"" page &&
 	accesses >after &&
 	test $(($(wc -l <before) + 1)) = $(wc -l <after) &&
 	tail -1 after | grep "\"actor\":\"c01\"" &&

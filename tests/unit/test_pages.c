@@ -364,6 +364,7 @@ page_myday_without_names(void **state)
 		json_object_del(k, "kana");
 	}
 	pg_page_myday(&b, &c, cl, rk, NULL);
+	hasnt(&b, "id=\"names-off\"");
 	hasnt(&b, "山田");
 	hasnt(&b, "やまだ");
 	has(&b, "case 0b6f1c1e…");
@@ -490,8 +491,10 @@ page_case_person_states(void **state)
 	pg_buf_free(&b);
 	v.person_state = PG_PERSON_UNAVAILABLE;
 	v.person_msg = "no master key: give --key-file or $OYAKO_KEY_FILE";
+	c.names_off = "names are <not> shown";
 	pg_page_case(&b, &c, &v);
 	has(&b, "no master key: give --key-file or $OYAKO_KEY_FILE");
+	has(&b, "<main><p class=\"alert\" id=\"names-off\">names are &lt;not&gt; shown</p>");
 	pg_buf_free(&b);
 }
 
