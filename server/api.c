@@ -756,7 +756,7 @@ h_login(srv_req *r)
 		ret = srv_reply_error(r, "malformed", NULL, "the body must be {\"name\":..,\"password\":..}");
 		goto done;
 	}
-	if ((wait = srv_login_locked(r->s, name)) != 0) {
+	if ((wait = srv_login_begin(r->s, name)) != 0) {
 		snprintf(wait_s, sizeof wait_s, "%u", wait);
 		if (srv_printf(&out, "{\"error\":\"too_many_requests\",\"message\":\"too many failed "
 		    "logins for this name: try again in %u s\",\"errors\":[]}\n", wait) != 0 ||
@@ -770,9 +770,9 @@ h_login(srv_req *r)
 		ret = srv_reply_response(r, 429, resp);
 		goto done;
 	}
-	if ((rc = srv_acct_password_check(r->s->accts, name, pw, &a)) != 0) {
-		if (rc == EACCES)
-			srv_login_failed(r->s, name);
+	rc = srv_acct_password_check(r->s->accts, name, pw, &a);
+	srv_login_end(r->s, name, rc == EACCES);
+	if (rc != 0) {
 		ret = srv_reply_error(r, "unauthorized", NULL, "wrong name or password");
 		goto done;
 	}
