@@ -617,17 +617,10 @@ h_stream(srv_req *r)
 	uint32_t version = 0;
 	int rc, first = 1;
 
-	if ((rc = srv_read_begin(r->s, &txn)) != 0 ||
-	    (rc = jn_stream_version(txn, jn_str_c(stream), &version)) != 0)
-		goto fail;
-	if (version == 0) {
-		srv_read_end(r->s, txn);
-		return srv_reply_error(r, "not_found", NULL, "no stream '%s'", stream);
-	}
 	if (r->acct.role == SRV_ROLE_COORDINATOR) {
-		/* Its own cases only: the coordinator of the case today. */
-		srv_read_end(r->s, txn);
-		txn = NULL;
+		/* Its own cases only: the coordinator of the case today.
+		 * Checked before the stream is looked up, so that a 404 does
+		 * not tell a coordinator which other streams exist. */
 		if (strncmp(stream, "case:", 5) != 0 || jn_uuid_parse(jn_str_c(stream + 5), id) != 0)
 			return srv_reply_error(r, "forbidden", NULL, "a coordinator reads case streams only");
 		if ((rc = srv_case_coordinator(r->s, id, code, sizeof code)) != 0)
@@ -635,8 +628,13 @@ h_stream(srv_req *r)
 		if (strcmp(code, r->acct.coordinator) != 0)
 			return srv_reply_error(r, "forbidden", NULL, "'%s' is not a case of "
 			    "coordinator %s", stream, r->acct.coordinator);
-		if ((rc = srv_read_begin(r->s, &txn)) != 0)
-			goto fail;
+	}
+	if ((rc = srv_read_begin(r->s, &txn)) != 0 ||
+	    (rc = jn_stream_version(txn, jn_str_c(stream), &version)) != 0)
+		goto fail;
+	if (version == 0) {
+		srv_read_end(r->s, txn);
+		return srv_reply_error(r, "not_found", NULL, "no stream '%s'", stream);
 	}
 	rc = srv_puts(&out, "{\"stream\":");
 	rc = rc ? rc : srv_put_str(&out, stream);
