@@ -291,6 +291,15 @@ h_events_post(srv_req *r)
 			if (!blank(p, (size_t)(nl - p)))
 				rc = decode_line(r, &b, &e, &job.pre, p, (size_t)(nl - p), line);
 			p = nl + 1;
+			/* An error line costs more than the 2 bytes of a bad line
+			 * ("x\n"): past a bound the rest is not read, so that a
+			 * body cannot make the server hold (and answer) hundreds
+			 * of times its size.  Nothing is stored either way. */
+			if (rc == 0 && p < end && job.pre.n + b.forbidden.n >= SRV_ERRORS_MAX) {
+				rc = srv_errlist_add(b.forbidden.n ? &b.forbidden : &job.pre, line + 1,
+				    "", "too many errors: this line and those after it were not read");
+				break;
+			}
 		}
 	}
 	if (rc != 0) {
