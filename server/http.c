@@ -297,6 +297,18 @@ srv_session_new(srv *s, const srv_account *a, char *cookie, size_t size)
 		if (s->sessions[i].expires > now)
 			s->sessions[j++] = s->sessions[i];
 	s->nsess = j;
+	/* An account's sessions are bounded: one account logging in again
+	 * and again would otherwise fill the table and lock everyone out.
+	 * Past the bound its oldest session ends. */
+	for (i = j = 0, ss = NULL; i < s->nsess; i++) {
+		if (strcmp(s->sessions[i].name, a->name) != 0)
+			continue;
+		j++;
+		if (ss == NULL || s->sessions[i].expires < ss->expires)
+			ss = &s->sessions[i];
+	}
+	if (j >= SRV_SESSIONS_PER_NAME)
+		*ss = s->sessions[--s->nsess];
 	if (s->nsess == s->capsess) {
 		size_t cap = s->capsess ? s->capsess * 2 : 64;
 

@@ -172,6 +172,7 @@ void srv_login_failed(srv *s, const char *name);
 #define SRV_COOKIE "oyako_session"
 #define SRV_SESSION_SECONDS (12 * 3600)
 #define SRV_LOGIN_FAILURES 5
+#define SRV_SESSIONS_PER_NAME 32	/* more: the oldest of the name ends */
 #define SRV_ERRORS_MAX 1000		/* bad lines named in one reply */
 #define SRV_GROUP_MAX 512		/* requests in one commit */
 #define SRV_GROUP_BYTES (64u << 20)	/* input bytes in one commit (one oversized job goes alone) */

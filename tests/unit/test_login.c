@@ -99,6 +99,31 @@ test_full_table_refuses(void **state)
 	freesrv(s);
 }
 
+/* One account logging in again and again used to fill the session table
+ * (65536) and lock every other account out: past SRV_SESSIONS_PER_NAME
+ * its oldest session ends. */
+static void
+test_sessions_of_one_name_are_bounded(void **state)
+{
+	srv_account a = { 0 }, b = { 0 };
+	char cookie[80];
+	srv *s = mksrv();
+	size_t i, mine = 0;
+
+	(void)state;
+	snprintf(a.name, sizeof a.name, "nurse:N07");
+	snprintf(b.name, sizeof b.name, "audit:A1");
+	assert_int_equal(srv_session_new(s, &b, cookie, sizeof cookie), 0);
+	for (i = 0; i < 3 * SRV_SESSIONS_PER_NAME; i++)
+		assert_int_equal(srv_session_new(s, &a, cookie, sizeof cookie), 0);
+	for (i = 0; i < s->nsess; i++)
+		mine += strcmp(s->sessions[i].name, "nurse:N07") == 0;
+	assert_int_equal(mine, SRV_SESSIONS_PER_NAME);
+	assert_int_equal(s->nsess, SRV_SESSIONS_PER_NAME + 1);
+	free(s->sessions);
+	freesrv(s);
+}
+
 int
 main(void)
 {
@@ -106,6 +131,7 @@ main(void)
 		cmocka_unit_test(test_locked_name_survives_a_flood),
 		cmocka_unit_test(test_logins_under_way_count),
 		cmocka_unit_test(test_full_table_refuses),
+		cmocka_unit_test(test_sessions_of_one_name_are_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
