@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -82,11 +83,21 @@ vc_exit_code(int rc)
 	}
 }
 
+void
+vc_no_core(void)
+{
+	const struct rlimit none = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &none);
+}
+
 int
 vc_key_load(const vc_opts *vo, uint8_t key[VT_KEY_LEN])
 {
 	const char *path = vc_key_path(vo);
 	int rc;
+
+	vc_no_core();
 
 	if (path == NULL) {
 		cli_error("no master key: person data needs --key-file FILE or $OYAKO_KEY_FILE "

@@ -42,8 +42,13 @@ const char *vc_actor(const vc_opts *vo);
 /* Maps a vault (or journal) return code to an exit code. */
 int vc_exit_code(int rc);
 
+/* No core file from this process: it holds (or is about to hold) the
+ * master key or person data in plain text, which a core dump would write
+ * wherever the system puts cores.  Hard limit too, so it stays off. */
+void vc_no_core(void);
+
 /* Loads the master key (messages name the file; exit 6 when it is missing,
- * unusable or not given).  Returns an exit code. */
+ * unusable or not given), core files off first.  Returns an exit code. */
 int vc_key_load(const vc_opts *vo, uint8_t key[VT_KEY_LEN]);
 
 /* EX_OK, or EX_IO after a message when the key file at path lies inside
