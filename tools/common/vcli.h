@@ -55,6 +55,11 @@ int vc_key_load(const vc_opts *vo, uint8_t key[VT_KEY_LEN]);
  * journal directory dir (the master key never lies there). */
 int vc_key_outside(const char *path, const char *dir);
 
+/* EX_USAGE (with a message) when the output file of a --names report,
+ * or its temporary file beside it, would lie in the journal directory dir:
+ * names in plain text must not reach it.  EX_OK for NULL (stdout). */
+int vc_output_outside(const char *path, const char *dir);
+
 /* Loads the key and opens the vault of journal directory dir (VT_CREATE
  * and the like in flags).  With missing_ok, a directory without a vault
  * gives EX_OK and *vp = NULL.  Returns an exit code after a message. */
