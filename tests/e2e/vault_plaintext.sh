@@ -67,7 +67,7 @@ core_off() {
 
 test_expect_success 'no core files: the person tools and the server hold plain text and keys' '
 	mkfifo in &&
-	{ oyako-person -J j set 11111111-1111-4111-8111-111111111111 <in >/dev/null 2>&1 & pid=$!; } &&
+	{ oyako-person set 11111111-1111-4111-8111-111111111111 -J j <in >/dev/null 2>&1 & pid=$!; } &&
 	exec 3>in &&
 	{ core_off $pid; ok=$?; } &&
 	exec 3>&- && { wait $pid; test $ok = 0; } &&
