@@ -29,7 +29,16 @@ struct srv_accounts {
 	MDB_dbi accounts, tokens;
 	pthread_mutex_t lock;		/* guards dummy */
 	char dummy[crypto_pwhash_STRBYTES];	/* for unknown names, made once */
+	/* Password checks running: each Argon2 verification takes 64 MiB,
+	 * and a login needs no account, so without a bound anyone could make
+	 * the server take 64 MiB per connection at once. */
+	pthread_mutex_t pw_mu;
+	pthread_cond_t pw_cv;
+	unsigned pw_busy;
 };
+
+/* Argon2 verifications at once (the others wait their turn). */
+#define PW_PARALLEL 2
 
 static const char *const role_names[SRV_ROLE_COUNT] = {
 	"intake", "coordinator", "nurse", "auditor", "admin"
@@ -104,6 +113,8 @@ srv_acct_open(const char *dir, int create, srv_accounts **ap)
 	if ((a = calloc(1, sizeof *a)) == NULL)
 		return ENOMEM;
 	pthread_mutex_init(&a->lock, NULL);
+	pthread_mutex_init(&a->pw_mu, NULL);
+	pthread_cond_init(&a->pw_cv, NULL);
 	if ((rc = mdb_env_create(&a->env)) != 0)
 		goto fail;
 	mdb_env_set_maxdbs(a->env, 2);
@@ -136,6 +147,8 @@ srv_acct_close(srv_accounts *a)
 	if (a->env)
 		mdb_env_close(a->env);
 	pthread_mutex_destroy(&a->lock);
+	pthread_mutex_destroy(&a->pw_mu);
+	pthread_cond_destroy(&a->pw_cv);
 	sodium_memzero(a->dummy, sizeof a->dummy);
 	free(a);
 }
@@ -531,8 +544,17 @@ srv_acct_password_check(srv_accounts *a, const char *name, const char *password,
 		return rc;
 	known = rc == 0 && !out->revoked && hash[0];
 	/* The same work whether the name is known or not. */
+	pthread_mutex_lock(&a->pw_mu);
+	while (a->pw_busy >= PW_PARALLEL)
+		pthread_cond_wait(&a->pw_cv, &a->pw_mu);
+	a->pw_busy++;
+	pthread_mutex_unlock(&a->pw_mu);
 	ok = crypto_pwhash_str_verify(known ? hash : dummy_hash(a), password ? password : "",
 	    plen) == 0;
+	pthread_mutex_lock(&a->pw_mu);
+	a->pw_busy--;
+	pthread_cond_signal(&a->pw_cv);
+	pthread_mutex_unlock(&a->pw_mu);
 	sodium_memzero(hash, sizeof hash);
 	return known && ok ? 0 : EACCES;
 }

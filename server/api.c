@@ -291,6 +291,15 @@ h_events_post(srv_req *r)
 			if (!blank(p, (size_t)(nl - p)))
 				rc = decode_line(r, &b, &e, &job.pre, p, (size_t)(nl - p), line);
 			p = nl + 1;
+			/* An error line costs more than the 2 bytes of a bad line
+			 * ("x\n"): past a bound the rest is not read, so that a
+			 * body cannot make the server hold (and answer) hundreds
+			 * of times its size.  Nothing is stored either way. */
+			if (rc == 0 && p < end && job.pre.n + b.forbidden.n >= SRV_ERRORS_MAX) {
+				rc = srv_errlist_add(b.forbidden.n ? &b.forbidden : &job.pre, line + 1,
+				    "", "too many errors: this line and those after it were not read");
+				break;
+			}
 		}
 	}
 	if (rc != 0) {
@@ -617,17 +626,10 @@ h_stream(srv_req *r)
 	uint32_t version = 0;
 	int rc, first = 1;
 
-	if ((rc = srv_read_begin(r->s, &txn)) != 0 ||
-	    (rc = jn_stream_version(txn, jn_str_c(stream), &version)) != 0)
-		goto fail;
-	if (version == 0) {
-		srv_read_end(r->s, txn);
-		return srv_reply_error(r, "not_found", NULL, "no stream '%s'", stream);
-	}
 	if (r->acct.role == SRV_ROLE_COORDINATOR) {
-		/* Its own cases only: the coordinator of the case today. */
-		srv_read_end(r->s, txn);
-		txn = NULL;
+		/* Its own cases only: the coordinator of the case today.
+		 * Checked before the stream is looked up, so that a 404 does
+		 * not tell a coordinator which other streams exist. */
 		if (strncmp(stream, "case:", 5) != 0 || jn_uuid_parse(jn_str_c(stream + 5), id) != 0)
 			return srv_reply_error(r, "forbidden", NULL, "a coordinator reads case streams only");
 		if ((rc = srv_case_coordinator(r->s, id, code, sizeof code)) != 0)
@@ -635,8 +637,13 @@ h_stream(srv_req *r)
 		if (strcmp(code, r->acct.coordinator) != 0)
 			return srv_reply_error(r, "forbidden", NULL, "'%s' is not a case of "
 			    "coordinator %s", stream, r->acct.coordinator);
-		if ((rc = srv_read_begin(r->s, &txn)) != 0)
-			goto fail;
+	}
+	if ((rc = srv_read_begin(r->s, &txn)) != 0 ||
+	    (rc = jn_stream_version(txn, jn_str_c(stream), &version)) != 0)
+		goto fail;
+	if (version == 0) {
+		srv_read_end(r->s, txn);
+		return srv_reply_error(r, "not_found", NULL, "no stream '%s'", stream);
 	}
 	rc = srv_puts(&out, "{\"stream\":");
 	rc = rc ? rc : srv_put_str(&out, stream);
@@ -756,7 +763,7 @@ h_login(srv_req *r)
 		ret = srv_reply_error(r, "malformed", NULL, "the body must be {\"name\":..,\"password\":..}");
 		goto done;
 	}
-	if ((wait = srv_login_locked(r->s, name)) != 0) {
+	if ((wait = srv_login_begin(r->s, name)) != 0) {
 		snprintf(wait_s, sizeof wait_s, "%u", wait);
 		if (srv_printf(&out, "{\"error\":\"too_many_requests\",\"message\":\"too many failed "
 		    "logins for this name: try again in %u s\",\"errors\":[]}\n", wait) != 0 ||
@@ -770,9 +777,9 @@ h_login(srv_req *r)
 		ret = srv_reply_response(r, 429, resp);
 		goto done;
 	}
-	if ((rc = srv_acct_password_check(r->s->accts, name, pw, &a)) != 0) {
-		if (rc == EACCES)
-			srv_login_failed(r->s, name);
+	rc = srv_acct_password_check(r->s->accts, name, pw, &a);
+	srv_login_end(r->s, name, rc == EACCES);
+	if (rc != 0) {
 		ret = srv_reply_error(r, "unauthorized", NULL, "wrong name or password");
 		goto done;
 	}

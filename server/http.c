@@ -298,6 +298,18 @@ srv_session_new(srv *s, const srv_account *a, char *cookie, size_t size)
 		if (s->sessions[i].expires > now)
 			s->sessions[j++] = s->sessions[i];
 	s->nsess = j;
+	/* An account's sessions are bounded: one account logging in again
+	 * and again would otherwise fill the table and lock everyone out.
+	 * Past the bound its oldest session ends. */
+	for (i = j = 0, ss = NULL; i < s->nsess; i++) {
+		if (strcmp(s->sessions[i].name, a->name) != 0)
+			continue;
+		j++;
+		if (ss == NULL || s->sessions[i].expires < ss->expires)
+			ss = &s->sessions[i];
+	}
+	if (j >= SRV_SESSIONS_PER_NAME)
+		*ss = s->sessions[--s->nsess];
 	if (s->nsess == s->capsess) {
 		size_t cap = s->capsess ? s->capsess * 2 : 64;
 
@@ -361,38 +373,97 @@ srv_session_end(srv *s, const char *cookie)
 	pthread_mutex_unlock(&s->smu);
 }
 
-/* The entry of name in the table of failed logins (the oldest one is
- * taken over when name has none and create is 1). */
+/* The entry of name in the table of failed logins, or with create a new
+ * one in place of an entry whose window has ended, else of the oldest
+ * entry that is neither locked nor in use by a login under way.  A locked
+ * name is never pushed out: otherwise failing logins of 256 other names
+ * would unlock it.  NULL when there is no such entry (every one locked:
+ * the caller refuses, failing closed). */
 static srv_login *
-login_entry(srv *s, const char *name, int create)
+login_entry(srv *s, const char *name, time_t now, int create)
 {
-	srv_login *old = &s->logins[0];
+	const time_t win = (time_t)s->cfg.login_window;
+	srv_login *e, *spent = NULL, *old = NULL;
 	size_t i;
 
 	for (i = 0; i < sizeof s->logins / sizeof s->logins[0]; i++) {
-		if (strcmp(s->logins[i].name, name) == 0)
-			return &s->logins[i];
-		if (s->logins[i].window < old->window)
-			old = &s->logins[i];
+		e = &s->logins[i];
+		if (e->name[0] && strcmp(e->name, name) == 0)
+			return e;
+		if (e->pending)
+			continue;
+		if (e->name[0] == '\0' || now >= e->window + win) {
+			if (spent == NULL)
+				spent = e;
+		} else if (e->failures < SRV_LOGIN_FAILURES && (old == NULL || e->window < old->window)) {
+			old = e;
+		}
 	}
-	if (!create)
+	if (!create || (e = spent ? spent : old) == NULL)
 		return NULL;
-	memset(old, 0, sizeof *old);
-	snprintf(old->name, sizeof old->name, "%s", name);
-	return old;
+	memset(e, 0, sizeof *e);
+	snprintf(e->name, sizeof e->name, "%s", name);
+	e->window = now;
+	return e;
+}
+
+/* The seconds name must wait (failures and logins under way together):
+ * 0 when it may try. */
+static unsigned
+login_wait(srv *s, srv_login *l, time_t now)
+{
+	const time_t win = (time_t)s->cfg.login_window;
+
+	if (l == NULL)
+		return (unsigned)(win > 0 ? win : 1);
+	if (now >= l->window + win) {
+		l->window = now;
+		l->failures = 0;
+	}
+	if (l->failures + l->pending < SRV_LOGIN_FAILURES)
+		return 0;
+	return (unsigned)(l->window + win - now);
+}
+
+unsigned
+srv_login_begin(srv *s, const char *name)
+{
+	time_t now = time(NULL);
+	srv_login *l;
+	unsigned wait;
+
+	pthread_mutex_lock(&s->smu);
+	l = login_entry(s, name, now, 1);
+	if ((wait = login_wait(s, l, now)) == 0)
+		l->pending++;
+	pthread_mutex_unlock(&s->smu);
+	return wait;
+}
+
+void
+srv_login_end(srv *s, const char *name, int failed)
+{
+	srv_login *l;
+
+	pthread_mutex_lock(&s->smu);
+	/* Its pending count kept the entry from being taken over. */
+	if ((l = login_entry(s, name, time(NULL), 0)) != NULL) {
+		if (l->pending)
+			l->pending--;
+		if (failed)
+			l->failures++;
+	}
+	pthread_mutex_unlock(&s->smu);
 }
 
 unsigned
 srv_login_locked(srv *s, const char *name)
 {
 	time_t now = time(NULL);
-	srv_login *l;
-	unsigned wait = 0;
+	unsigned wait;
 
 	pthread_mutex_lock(&s->smu);
-	if ((l = login_entry(s, name, 0)) != NULL && l->failures >= SRV_LOGIN_FAILURES &&
-	    now < l->window + (time_t)s->cfg.login_window)
-		wait = (unsigned)(l->window + (time_t)s->cfg.login_window - now);
+	wait = login_wait(s, login_entry(s, name, now, 1), now);
 	pthread_mutex_unlock(&s->smu);
 	return wait;
 }
@@ -404,12 +475,10 @@ srv_login_failed(srv *s, const char *name)
 	srv_login *l;
 
 	pthread_mutex_lock(&s->smu);
-	l = login_entry(s, name, 1);
-	if (now >= l->window + (time_t)s->cfg.login_window) {
-		l->window = now;
-		l->failures = 0;
+	if ((l = login_entry(s, name, now, 1)) != NULL) {
+		login_wait(s, l, now);
+		l->failures++;
 	}
-	l->failures++;
 	pthread_mutex_unlock(&s->smu);
 }
 

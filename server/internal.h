@@ -188,14 +188,23 @@ enum MHD_Result srv_metrics_reply(srv_req *r);
 /* The session of a login (http.c). */
 int srv_session_new(srv *s, const srv_account *a, char *cookie, size_t size);
 void srv_session_end(srv *s, const char *cookie);
-/* Failed logins of one name: 0 when name may try, else the seconds until
- * it may (429); srv_login_failed() counts one failure. */
+/* Failed logins of one name.  srv_login_begin() answers 0 when name may
+ * try, and then counts the attempt as under way until srv_login_end()
+ * (failed: 1 when the password was wrong), else the seconds until it may
+ * (429): logins under way count against the limit, so that parallel
+ * requests cannot try more passwords than the limit.  Every 0 from begin
+ * needs its end.  srv_login_locked() and srv_login_failed() are the check
+ * and the count alone (racy under parallel requests: use begin and end). */
+unsigned srv_login_begin(srv *s, const char *name);
+void srv_login_end(srv *s, const char *name, int failed);
 unsigned srv_login_locked(srv *s, const char *name);
 void srv_login_failed(srv *s, const char *name);
 
 #define SRV_COOKIE "oyako_session"
 #define SRV_SESSION_SECONDS (12 * 3600)
 #define SRV_LOGIN_FAILURES 5
+#define SRV_SESSIONS_PER_NAME 32	/* more: the oldest of the name ends */
+#define SRV_ERRORS_MAX 1000		/* bad lines named in one reply */
 #define SRV_GROUP_MAX 512		/* requests in one commit */
 #define SRV_GROUP_BYTES (64u << 20)	/* input bytes in one commit (one oversized job goes alone) */
 
@@ -209,6 +218,7 @@ typedef struct srv_session {
 typedef struct srv_login {
 	char name[SRV_NAME_MAX + 1];
 	unsigned failures;
+	unsigned pending;	/* logins under way (srv_login_begin) */
 	time_t window;		/* start of the window */
 } srv_login;
 

@@ -67,6 +67,21 @@ test_expect_success 'a batch with bad lines: 422 naming every one, nothing store
 	head_is 31
 '
 
+test_expect_success 'a batch of 100000 bad lines: the first 1000 named, then where reading stopped' '
+	$PY -c "import sys; sys.stdout.write(\"x\\n\" * 100000)" >many &&
+	expect_status 422 POST /v1/events "$NURSE" -H "Content-Type: application/x-ndjson" --data-binary @many &&
+	test "$(jget "len(d[\"errors\"]), d[\"errors\"][999][\"line\"], d[\"errors\"][1000][\"line\"]")" = "[1001, 1000, 1001]" &&
+	jget "d[\"errors\"][1000][\"message\"]" | grep -q "too many errors" &&
+	{ ev 10000000-0000-4000-8000-00000000000a nurse:N99; echo; } >spoof1 &&
+	for i in $(seq 1000); do cat spoof1; done >spoofs &&
+	expect_status 403 POST /v1/events "$NURSE" -H "Content-Type: application/x-ndjson" --data-binary @spoofs &&
+	test "$(jget "len(d[\"errors\"])")" = 1000 &&
+	{ cat spoofs; echo "x"; } >spoofs1 &&
+	expect_status 403 POST /v1/events "$NURSE" -H "Content-Type: application/x-ndjson" --data-binary @spoofs1 &&
+	test "$(jget "len(d[\"errors\"]), d[\"errors\"][1000][\"line\"]")" = "[1001, 1001]" &&
+	head_is 31
+'
+
 test_expect_success 'expected_version mismatch: 409 conflict, nothing stored' '
 	expect_status 409 POST /v1/events "$NURSE" -H "Content-Type: application/json" \
 	    --data-binary "{\"type\":\"room.visited\",\"stream\":\"$CASE\",\"occurred\":\"2025-09-01\",\"data\":{\"room\":\"kokinu\"},\"expected_version\":2}" &&

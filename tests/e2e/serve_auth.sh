@@ -106,6 +106,44 @@ test_expect_success 'five failed logins of a name: 429 with Retry-After, even fo
 	    --data-binary "{\"name\":\"intake:I1\",\"password\":\"wrong\"}"
 '
 
+# N parallel logins: NAME (%d: a name per request) with a wrong password;
+# prints the statuses, sorted.
+parallel_logins() {
+	$PY - "$URL" "$1" "$2" <<-\EOF
+	import json, sys, threading, urllib.request, urllib.error
+	url, n, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+	got, go = [], threading.Barrier(n)
+	def one(i):
+	    body = json.dumps({"name": name.replace("%d", str(i)), "password": "wrong"}).encode()
+	    rq = urllib.request.Request(url + "/v1/login", body, {"Content-Type": "application/json"})
+	    go.wait()
+	    try:
+	        urllib.request.urlopen(rq, timeout=60)
+	        got.append(200)
+	    except urllib.error.HTTPError as e:
+	        got.append(e.code)
+	ts = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+	[t.start() for t in ts]
+	[t.join() for t in ts]
+	print(" ".join(str(c) for c in sorted(got)))
+	EOF
+}
+
+test_expect_success 'parallel wrong logins of one name: five tried, the rest 429' '
+	parallel_logins 12 ghost:G1 >got &&
+	echo "401 401 401 401 401 429 429 429 429 429 429 429" >want &&
+	test_cmp want got
+'
+
+test_expect_success 'parallel logins: Argon2 (64 MiB each) runs two at a time' '
+	parallel_logins 16 "ghost:%d" >got &&
+	echo "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401" >want &&
+	test_cmp want got &&
+	hwm=$(awk "/^VmHWM:/ { print \$2 }" /proc/$(cat "$TMP/serve.pid")/status) &&
+	echo "peak RSS $hwm kB" &&
+	test "$hwm" -lt $((512 * 1024))
+'
+
 test_expect_success 'the lock ends with the window' '
 	serve_stop && serve_start --login-window 1 && echo "URL=$URL" >env &&
 	for i in 1 2 3 4 5 6; do

@@ -105,6 +105,17 @@ test_expect_success 'a coordinator: not the cases of another coordinator' '
 	expect_status 403 GET /v1/streams/room%3Akokinu "$TOKEN"
 '
 
+test_expect_success 'a coordinator: 403 whether another stream exists or not (no 404 to probe with)' '
+	C01=$(sed -n "s/^coordinator //p" tokens) &&
+	expect_status 403 GET /v1/streams/staff%3Anurse%3AN07 "$C01" &&
+	expect_status 403 GET /v1/streams/staff%3Anobody "$C01" &&
+	expect_status 403 GET /v1/streams/case%3A00000000-0000-4000-8000-000000000000 "$C01" &&
+	expect_status 403 GET /v1/streams/case%3A..%2Fstaff "$C01" &&
+	N07=$(sed -n "s/^nurse //p" tokens) &&
+	expect_status 200 GET /v1/streams/staff%3Anurse%3AN07 "$N07" &&
+	expect_status 404 GET /v1/streams/staff%3Anobody "$N07"
+'
+
 test_expect_success 'a coordinator: its own caseload and risk only' '
 	C01=$(sed -n "s/^coordinator //p" tokens) &&
 	expect_status 403 GET "/v1/reports/caseload?as_of=2025-10-01&coordinator=C02" "$C01" &&

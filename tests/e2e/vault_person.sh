@@ -205,6 +205,20 @@ test_expect_success 'risk --names names the flagged cases, one person.accessed l
 	oyako -J j risk --as-of 2025-10-01 --names --format csv >out && head -1 out | grep -q ",name,kana"
 '
 
+test_expect_success '--names -o FILE in the journal directory: refused (exit 2), no file, no read recorded' '
+	before=$(reads) &&
+	test_must_fail 2 oyako -J j caseload --as-of 2025-10-01 --format csv --names -o j/names.csv 2>err &&
+	test_grep "lies in the journal directory" err &&
+	mkdir -p j/sub && ln -s j/sub jlink &&
+	test_must_fail 2 oyako -J j risk --as-of 2025-10-01 --format csv --names -o jlink/names.csv &&
+	test_must_fail 2 oyako -J j risk --as-of 2025-10-01 --format csv --names -o j/../j/x.csv &&
+	test "$(find j -name "*names*" -o -name ".x.csv*" -o -name "x.csv" | wc -l)" -eq 0 &&
+	test "$(reads)" = "$before" &&
+	oyako -J j caseload --as-of 2025-10-01 --format csv --names -o names.csv &&
+	oyako -J j caseload --as-of 2025-10-01 --format csv -o j/sub/nonames.csv &&
+	rm -r j/sub jlink
+'
+
 test_expect_success 'audit --access lists every read: when, who, which cases, why' '
 	n=$(reads) &&
 	oyako -J j audit --access --format json >out &&

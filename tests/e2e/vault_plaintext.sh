@@ -52,4 +52,28 @@ test_expect_success 'vault files are mode 0600' '
 	done
 '
 
+# core_off PID: waits (bounded) until the process has core files off;
+# fails if it ends first or never does.
+core_off() {
+	_i=0
+	while [ $_i -lt 200 ]; do
+		grep -q "^Max core file size  *0  *0 " /proc/$1/limits 2>/dev/null && return 0
+		[ -d /proc/$1 ] || return 1
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+test_expect_success 'no core files: the person tools and the server hold plain text and keys' '
+	mkfifo in &&
+	{ oyako-person set 11111111-1111-4111-8111-111111111111 -J j <in >/dev/null 2>&1 & pid=$!; } &&
+	exec 3>in &&
+	{ core_off $pid; ok=$?; } &&
+	exec 3>&- && { wait $pid; test $ok = 0; } &&
+	{ oyako-serve -J j --listen 127.0.0.1:0 >/dev/null 2>serve.err & pid=$!; } &&
+	{ core_off $pid; ok=$?; } &&
+	{ kill -TERM $pid || cat serve.err; } && wait $pid && test $ok = 0
+'
+
 test_done

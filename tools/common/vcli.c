@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -82,11 +83,21 @@ vc_exit_code(int rc)
 	}
 }
 
+void
+vc_no_core(void)
+{
+	const struct rlimit none = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &none);
+}
+
 int
 vc_key_load(const vc_opts *vo, uint8_t key[VT_KEY_LEN])
 {
 	const char *path = vc_key_path(vo);
 	int rc;
+
+	vc_no_core();
 
 	if (path == NULL) {
 		cli_error("no master key: person data needs --key-file FILE or $OYAKO_KEY_FILE "
@@ -107,19 +118,54 @@ vc_key_load(const vc_opts *vo, uint8_t key[VT_KEY_LEN])
 	return EX_IO;
 }
 
+/* 1 when path lies in dir, both resolved (symbolic links, ..); with
+ * to_make, a path that does not exist yet is judged by its directory. */
+static int
+path_inside(const char *path, const char *dir, int to_make)
+{
+	char pr[PATH_MAX], dr[PATH_MAX], *parent, *slash;
+	size_t n;
+	int ok;
+
+	if (realpath(dir, dr) == NULL)
+		return 0;
+	if (realpath(path, pr) == NULL) {
+		if (!to_make || (parent = strdup(path)) == NULL)
+			return 0;
+		slash = strrchr(parent, '/');
+		if (slash == NULL)
+			ok = realpath(".", pr) != NULL;
+		else {
+			slash[slash == parent] = '\0';
+			ok = realpath(parent, pr) != NULL;
+		}
+		free(parent);
+		if (!ok)
+			return 0;
+	}
+	n = strlen(dr);
+	return strncmp(pr, dr, n) == 0 && (pr[n] == '/' || pr[n] == '\0' || dr[n - 1] == '/');
+}
+
 int
 vc_key_outside(const char *path, const char *dir)
 {
-	char kr[PATH_MAX], dr[PATH_MAX];
-	size_t n;
-
-	if (realpath(path, kr) == NULL || realpath(dir, dr) == NULL)
-		return EX_OK;	/* the open that follows names what is missing */
-	n = strlen(dr);
-	if (strncmp(kr, dr, n) == 0 && (kr[n] == '/' || dr[n - 1] == '/')) {
+	/* When either is missing, the open that follows names it. */
+	if (path_inside(path, dir, 0)) {
 		cli_error("key file '%s' lies in the journal directory '%s': refused (a copy of the "
 		    "directory would carry its own key; keep the key elsewhere)", path, dir);
 		return EX_IO;
+	}
+	return EX_OK;
+}
+
+int
+vc_output_outside(const char *path, const char *dir)
+{
+	if (path && path_inside(path, dir, 1)) {
+		cli_error("output '%s' lies in the journal directory '%s': refused with --names "
+		    "(no plain person data in the journal directory; write it elsewhere)", path, dir);
+		return EX_USAGE;
 	}
 	return EX_OK;
 }

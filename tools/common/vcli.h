@@ -42,13 +42,23 @@ const char *vc_actor(const vc_opts *vo);
 /* Maps a vault (or journal) return code to an exit code. */
 int vc_exit_code(int rc);
 
+/* No core file from this process: it holds (or is about to hold) the
+ * master key or person data in plain text, which a core dump would write
+ * wherever the system puts cores.  Hard limit too, so it stays off. */
+void vc_no_core(void);
+
 /* Loads the master key (messages name the file; exit 6 when it is missing,
- * unusable or not given).  Returns an exit code. */
+ * unusable or not given), core files off first.  Returns an exit code. */
 int vc_key_load(const vc_opts *vo, uint8_t key[VT_KEY_LEN]);
 
 /* EX_OK, or EX_IO after a message when the key file at path lies inside
  * journal directory dir (the master key never lies there). */
 int vc_key_outside(const char *path, const char *dir);
+
+/* EX_USAGE (with a message) when the output file of a --names report,
+ * or its temporary file beside it, would lie in the journal directory dir:
+ * names in plain text must not reach it.  EX_OK for NULL (stdout). */
+int vc_output_outside(const char *path, const char *dir);
 
 /* Loads the key and opens the vault of journal directory dir (VT_CREATE
  * and the like in flags).  With missing_ok, a directory without a vault

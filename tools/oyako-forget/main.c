@@ -98,6 +98,7 @@ main(int argc, char **argv)
 	int c, ex, rc;
 
 	cli_init(argc, argv);
+	vc_no_core();
 	memset(&vo, 0, sizeof vo);
 	while ((c = getopt_long(argc, argv, "J:", longopts, NULL)) != -1) {
 		if (vc_option(&vo, c, optarg))

@@ -95,6 +95,7 @@ main(int argc, char **argv)
 	int c;
 
 	cli_init(argc, argv);
+	vc_no_core();
 	memset(&vo, 0, sizeof vo);
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(usage_text, argc < 2 ? stderr : stdout);

@@ -499,6 +499,7 @@ main(int argc, char **argv)
 	int ch;
 
 	cli_init(argc, argv);
+	vc_no_core();
 	memset(&c, 0, sizeof c);
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(usage_text, argc < 2 ? stderr : stdout);

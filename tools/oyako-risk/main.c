@@ -280,6 +280,8 @@ main(int argc, char **argv)
 	if (po_finish(&o, argc, argv, usage_text, &ex))
 		return ex;
 	o.writable = vo.names;
+	if (vo.names && (ex = vc_output_outside(o.output, cli_journal_path(o.journal))) != EX_OK)
+		return po_done(&o, ex);
 	if ((ex = po_cases_run(&o, rules_path, &r)) != EX_OK)
 		goto cases_free;
 	k.m = &r.m;

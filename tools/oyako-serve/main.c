@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cli.h"
 #include "journal.h"
@@ -64,6 +65,9 @@ main(int argc, char **argv)
 	int c, rc, sig;
 
 	cli_init(argc, argv);
+	/* No core file: the server holds the TLS key, sessions and (with the
+	 * staff pages) person data in memory. */
+	setrlimit(RLIMIT_CORE, &(const struct rlimit){ 0, 0 });
 	cli_progname = "oyako serve";
 	srv_config_default(&cfg);
 	while ((c = getopt_long(argc, argv, "J:h", longopts, NULL)) != -1) {
