@@ -456,32 +456,6 @@ srv_login_end(srv *s, const char *name, int failed)
 	pthread_mutex_unlock(&s->smu);
 }
 
-unsigned
-srv_login_locked(srv *s, const char *name)
-{
-	time_t now = time(NULL);
-	unsigned wait;
-
-	pthread_mutex_lock(&s->smu);
-	wait = login_wait(s, login_entry(s, name, now, 1), now);
-	pthread_mutex_unlock(&s->smu);
-	return wait;
-}
-
-void
-srv_login_failed(srv *s, const char *name)
-{
-	time_t now = time(NULL);
-	srv_login *l;
-
-	pthread_mutex_lock(&s->smu);
-	if ((l = login_entry(s, name, now, 1)) != NULL) {
-		login_wait(s, l, now);
-		l->failures++;
-	}
-	pthread_mutex_unlock(&s->smu);
-}
-
 /* --- metrics --- */
 
 static const double lat_bounds[SRV_NLAT] = {

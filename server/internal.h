@@ -193,12 +193,9 @@ void srv_session_end(srv *s, const char *cookie);
  * (failed: 1 when the password was wrong), else the seconds until it may
  * (429): logins under way count against the limit, so that parallel
  * requests cannot try more passwords than the limit.  Every 0 from begin
- * needs its end.  srv_login_locked() and srv_login_failed() are the check
- * and the count alone (racy under parallel requests: use begin and end). */
+ * needs its end. */
 unsigned srv_login_begin(srv *s, const char *name);
 void srv_login_end(srv *s, const char *name, int failed);
-unsigned srv_login_locked(srv *s, const char *name);
-void srv_login_failed(srv *s, const char *name);
 
 #define SRV_COOKIE "oyako_session"
 #define SRV_SESSION_SECONDS (12 * 3600)

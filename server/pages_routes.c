@@ -464,7 +464,7 @@ h_login_post(srv_req *r)
 	char expected[CSRF_LEN + 1] = "", sess[80], hdr[200];
 	srv_account a;
 	enum MHD_Result ret;
-	int status = 401;
+	int status = 401, rc;
 
 	page_init(r, &p);
 	p.c.path = "/login";
@@ -481,15 +481,18 @@ h_login_post(srv_req *r)
 		ret = reply_page(r, &p, 400, &b, NULL);
 		goto done;
 	}
-	if (srv_login_locked(r->s, name) != 0) {
+	/* begin/end, as the API's login: attempts under way count, so
+	 * parallel posts cannot try more than the limit. */
+	if (srv_login_begin(r->s, name) != 0) {
 		status = 429;
 		pg_page_login(&b, &p.c, pg_l(&p.c, "失敗が続いたため、しばらく待ってからもう一度どうぞ",
 		    "too many failed sign-ins: wait a while and try again"), NULL);
 		ret = reply_page(r, &p, status, &b, NULL);
 		goto done;
 	}
-	if (srv_acct_password_check(r->s->accts, name, pw, &a) != 0) {
-		srv_login_failed(r->s, name);
+	rc = srv_acct_password_check(r->s->accts, name, pw, &a);
+	srv_login_end(r->s, name, rc == EACCES);
+	if (rc != 0) {
 		pg_page_login(&b, &p.c, pg_l(&p.c, "名前かパスワードが違います",
 		    "wrong name or password"), NULL);
 		ret = reply_page(r, &p, status, &b, NULL);

@@ -289,6 +289,17 @@ test_expect_success 'repeated failed sign-ins of one name are slowed (429)' '
 	test_grep "too many failed sign-ins" page
 '
 
+test_expect_success 'parallel wrong sign-ins of one name: at most five tried, the rest 429' '
+	get par /login >/dev/null && tok=$(csrf) &&
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+		curl -s -o /dev/null -w "%{http_code}\n" -b "$TMP/par.jar" --data-urlencode "csrf=$tok" \
+		    --data-urlencode name=in1 --data-urlencode password=wrong "$URL/login" >par.$i &
+	done; wait &&
+	cat par.[0-9]* | sort | uniq -c >counts && cat counts &&
+	tried=$(cat par.[0-9]* | grep -c "^401$") && limited=$(cat par.[0-9]* | grep -c "^429$") &&
+	test "$tried" -le 5 && test $((tried + limited)) = 12
+'
+
 test_expect_success 'the server stops cleanly' '
 	serve_stop
 '
