@@ -1,6 +1,8 @@
 /*
  * headcache.c: a write transaction's stream heads and new stream entries.
  *
+ * Entries are keyed by the stream's key in `index` (index.c), so that they
+ * sort at flush as the index does.
  * Every append reads the head of its own stream and of the streams it names
  * (a room, a checkup session), and writes its own.  A batch touches the same
  * rooms and cases again and again, so the head records live in a hash table
@@ -18,10 +20,10 @@
 
 #define HC_MAX (1u << 20)
 
-/* Keys up to HC_INLINE bytes (a case stream is 41) live in the entry: a
+/* Keys up to HC_INLINE bytes (a case stream's is 18) live in the entry: a
  * lookup then reads one entry, not an entry and a key somewhere else, which
  * was a cache miss on every append of a large import. */
-#define HC_INLINE 48
+#define HC_INLINE 40
 
 struct hc_entry {
 	uint64_t hash;		/* 0: empty slot */
@@ -33,9 +35,8 @@ struct hc_entry {
 		char *ext;		/* a copy, otherwise */
 	} k;
 	jn_head_rec h;
-	uint32_t first;		/* version of seqs[0] */
 	uint32_t nseq, capseq;
-	uint64_t *seqs;		/* events this transaction added, by version */
+	uint8_t (*vals)[JN_IX_VAL];	/* entries this transaction added, by version */
 };
 
 static uint64_t
@@ -107,15 +108,15 @@ jn_hc_free(jn_headcache *c)
 	for (size_t i = 0; i < c->cap; i++) {
 		if (c->slots[i].hash && c->slots[i].n > HC_INLINE)
 			free(c->slots[i].k.ext);
-		free(c->slots[i].seqs);
+		free(c->slots[i].vals);
 	}
 	free(c->slots);
 	memset(c, 0, sizeof *c);
 }
 
 /* Sorting entries by key: the first sixteen bytes, loaded big-endian,
- * settle nearly every comparison ("case:" and eleven hex digits) without a
- * memcmp call. */
+ * settle nearly every comparison (a case's 's', 0x01 and 14 bytes of its
+ * UUID) without a memcmp call. */
 typedef struct sort_ent {
 	uint64_t k0, k1;
 	struct hc_entry *e;
@@ -150,7 +151,7 @@ sort_cmp(const void *a, const void *b)
 	return key_cmp(hc_key(x->e), x->e->n, hc_key(y->e), y->e->n);
 }
 
-/* Writes the dirty head records and the new stream entries, in key order. */
+/* Writes the new stream entries, in key order. */
 int
 jn_hc_flush(jn_txn *txn)
 {
@@ -158,7 +159,6 @@ jn_hc_flush(jn_txn *txn)
 	sort_ent *dirty;
 	MDB_cursor *cur = NULL;
 	MDB_val k, v, lk, lv;
-	uint8_t buf[12];
 	size_t i, n = 0;
 	uint32_t j;
 	int rc = 0, append = 0;
@@ -178,7 +178,7 @@ jn_hc_flush(jn_txn *txn)
 	qsort(dirty, n, sizeof *dirty, sort_cmp);
 	/* The first new key sorting after the last stored one lets every
 	 * new stream go in with MDB_APPEND. */
-	if ((rc = mdb_cursor_open(txn->mdb, txn->env->streams, &cur)) != 0)
+	if ((rc = mdb_cursor_open(txn->mdb, txn->env->index, &cur)) != 0)
 		goto done;
 	rc = mdb_cursor_get(cur, &lk, &lv, MDB_LAST);
 	if (rc == MDB_NOTFOUND) {
@@ -191,19 +191,14 @@ jn_hc_flush(jn_txn *txn)
 	}
 	for (i = 0; i < n; i++) {
 		struct hc_entry *e = dirty[i].e;
-		jn_head_encode(&e->h, buf);
 		k.mv_size = e->n, k.mv_data = (void *)hc_key(e);
-		v.mv_size = 8, v.mv_data = buf;
-		if ((rc = mdb_put(txn->mdb, txn->env->heads, &k, &v, 0)) != 0)
-			goto done;
 		for (j = 0; j < e->nseq; j++) {
-			/* A stream's first new entry may need MDB_APPEND; its
-			 * later versions go in as following duplicates only. */
-			unsigned fl = MDB_APPENDDUP | (append && j == 0 && e->first == 1 ? MDB_APPEND : 0);
-			jn_put_u32(buf, e->first + j);
-			jn_put_u64(buf + 4, e->seqs[j]);
-			v.mv_size = 12, v.mv_data = buf;
-			if ((rc = mdb_put(txn->mdb, txn->env->streams, &k, &v, fl)) != 0)
+			/* A stream's first entry may need MDB_APPEND; its later
+			 * versions go in as following duplicates only. */
+			unsigned fl = MDB_APPENDDUP |
+			    (append && j == 0 && jn_get_u32(e->vals[0]) == 1 ? MDB_APPEND : 0);
+			v.mv_size = JN_IX_VAL, v.mv_data = e->vals[j];
+			if ((rc = mdb_put(txn->mdb, txn->env->index, &k, &v, fl)) != 0)
 				goto done;
 		}
 		e->dirty = 0;
@@ -220,11 +215,13 @@ void
 jn_hc_prefetch(const jn_txn *txn, jn_str s)
 {
 	const jn_headcache *c = &txn->heads;
+	uint8_t key[JN_IX_KEYMAX];
+	size_t n;
 	const char *e;
 
-	if (c->cap == 0)
+	if (c->cap == 0 || (n = jn_ix_stream_key(s, key)) == 0)
 		return;
-	e = (const char *)&c->slots[hash_bytes(s.p, s.n) & (c->cap - 1)];
+	e = (const char *)&c->slots[hash_bytes((const char *)key, n) & (c->cap - 1)];
 	__builtin_prefetch(e);
 	__builtin_prefetch(e + sizeof(struct hc_entry) - 1);
 }
@@ -232,14 +229,19 @@ jn_hc_prefetch(const jn_txn *txn, jn_str s)
 /* Looks s up; *ep is its entry (new entries are zeroed with hash and key
  * set, and *newp = 1). */
 static int
-entry(jn_txn *txn, jn_str s, struct hc_entry **ep, int *newp)
+entry(jn_txn *txn, jn_str name, struct hc_entry **ep, int *newp)
 {
 	jn_headcache *c = &txn->heads;
+	uint8_t key[JN_IX_KEYMAX];
+	jn_str s;
 	uint64_t hash;
 	struct hc_entry *e;
 	int rc;
 
 	*newp = 0;
+	if ((s.n = jn_ix_stream_key(name, key)) == 0)
+		return JN_ENOTFOUND;
+	s.p = (const char *)key;
 	/* An append asks for its own stream two or three times in a row. */
 	if (c->memo && c->memo->n == s.n && memcmp(hc_key(c->memo), s.p, s.n) == 0) {
 		*ep = c->memo;
@@ -280,7 +282,7 @@ jn_hc_get(jn_txn *txn, jn_str s, jn_head_rec *h)
 	if ((rc = entry(txn, s, &e, &isnew)) != 0)
 		return rc;
 	if (isnew) {
-		rc = jn_head_read(txn, s, &e->h);
+		rc = jn_ix_head(txn, (const uint8_t *)hc_key(e), e->n, &e->h);
 		if (rc != 0 && rc != JN_ENOTFOUND)
 			return rc;
 		e->present = rc == 0;
@@ -298,18 +300,16 @@ jn_hc_put(jn_txn *txn, jn_str s, const jn_head_rec *h, uint64_t seq)
 	int rc, isnew;
 
 	if ((rc = entry(txn, s, &e, &isnew)) != 0)
-		return rc;
+		return rc == JN_ENOTFOUND ? JN_EINVALID : rc;
 	if (e->nseq == e->capseq) {
 		uint32_t ncap = e->capseq ? e->capseq * 2 : 2;
-		uint64_t *a = realloc(e->seqs, ncap * sizeof *a);
+		uint8_t (*a)[JN_IX_VAL] = realloc(e->vals, ncap * sizeof *a);
 		if (a == NULL)
 			return ENOMEM;
-		e->seqs = a;
+		e->vals = a;
 		e->capseq = ncap;
 	}
-	if (e->nseq == 0)
-		e->first = h->version;
-	e->seqs[e->nseq++] = seq;
+	jn_ix_stream_val(e->vals[e->nseq++], h, seq);
 	if (!e->dirty)
 		txn->heads.ndirty++;
 	e->h = *h;
