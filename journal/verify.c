@@ -14,6 +14,12 @@
  * when the sums differ does the slower entry-by-entry walk run, to name the
  * first bad seq.
  *
+ * Format 2 sums a 64-bit SipHash-2-4 (format 1: SipHash-128) of each entry:
+ * a third less time, the same guarantee against crafted entries, and a
+ * 2^-64 chance that an accident cancels out.  Stream entries are hashed
+ * with the stream's name: the index decodes a key once per stream, where
+ * the log would encode one per event.
+ *
  * Format 2 (index.c) keeps a stream's live counts in each of its entries.
  * The log walk notes one byte per event (opens a case or room, registers a
  * birth, retracts one of those), and the index walk recomputes each entry's
@@ -124,15 +130,30 @@ apply_class(jn_head_rec *h, uint8_t c)
 }
 
 typedef struct vstate {
-	uint8_t key[JN_VSUM_KEY];
-	jn_sum128 ids, streams;		/* what the log implies */
-	jn_sum128 ids_ix, streams_ix;	/* what the index holds */
+	uint8_t key[crypto_shorthash_siphash24_KEYBYTES];
+	uint64_t ids, streams;		/* what the log implies */
+	uint64_t ids_ix, streams_ix;	/* what the index holds */
 	uint8_t *cls;			/* [seq]: CL_* of each event */
 	uint64_t total;			/* events, as LMDB counts them */
 	uint64_t nretract;		/* event.retracted in the log */
 	jn_retraction *ret;		/* the index's retractions, by target */
 	size_t nret;
 } vstate;
+
+/* Adds the keyed hash of an index entry, key k[0..kn) and value v[0..vn),
+ * to *sum. */
+static void
+add_entry(const vstate *vs, uint64_t *sum, const uint8_t *k, size_t kn, const uint8_t *v, size_t vn)
+{
+	uint8_t buf[JN_IX_KEYMAX + JN_IX_VAL], h[crypto_shorthash_siphash24_BYTES];
+	uint64_t x;
+
+	memcpy(buf, k, kn);
+	memcpy(buf + kn, v, vn);
+	crypto_shorthash_siphash24(h, buf, kn + vn, vs->key);
+	memcpy(&x, h, sizeof x);
+	*sum += x;
+}
 
 /* Pass 1: the log in seq order: the chain, the sums of the id and stream
  * entries it implies, the class of each event. */
@@ -142,7 +163,7 @@ fast_log(jn_txn *txn, jn_verify_report *rep, vstate *vs,
 {
 	MDB_cursor *cur;
 	MDB_val k, v;
-	uint8_t prev[JN_HASH_LEN] = { 0 }, sv[12], seqb[8], c;
+	uint8_t prev[JN_HASH_LEN] = { 0 }, sv[12], c, idk[1 + JN_ID_LEN];
 	uint64_t want = 1, seq;
 	size_t ri = 0;
 	jn_release rel = { 0, 0, 0 };
@@ -157,19 +178,22 @@ fast_log(jn_txn *txn, jn_verify_report *rep, vstate *vs,
 		if ((rc = jn_vcheck_event(rep, want, &k, &v, prev, &ev)) != 0)
 			break;
 		seq = want;
-		if (ev.stream.n > JN_MAX_STREAM) {
-			rc = jn_vbad(rep, seq, "stream", "stream name too long");
+		if (ev.stream.n == 0 || ev.stream.n > JN_MAX_STREAM) {
+			rc = jn_vbad(rep, seq, "stream", "stream name empty or too long");
 			break;
 		}
 		if (seq > vs->total) {
 			rc = jn_vbad(rep, seq, "events", "more events than the log counts");
 			break;
 		}
-		jn_put_u64(seqb, seq);
-		jn_vsum(vs->key, &vs->ids, 'u', ev.id, JN_ID_LEN, seqb, 8);
+		/* The id entry as the index holds it ('u' . id[0..8) -> id[8..16)
+		 * . seq), the stream entry as name . version . seq. */
+		idk[0] = JN_IX_ID;
+		memcpy(idk + 1, ev.id, JN_ID_LEN);
+		jn_put_u64(sv + 4, seq);
+		add_entry(vs, &vs->ids, idk, 1 + JN_ID_LEN, sv + 4, 8);
 		jn_put_u32(sv, ev.version);
-		memcpy(sv + 4, seqb, 8);
-		jn_vsum(vs->key, &vs->streams, 's', ev.stream.p, ev.stream.n, sv, 12);
+		add_entry(vs, &vs->streams, (const uint8_t *)ev.stream.p, ev.stream.n, sv, 12);
 		c = class_of(ev.type_code);
 		vs->cls[seq] |= c;
 		while (ri < vs->nret && vs->ret[ri].target < seq)
@@ -217,7 +241,7 @@ walk_index(jn_txn *txn, jn_verify_report *rep, vstate *vs, int fast)
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		key = k.mv_data, val = v.mv_data;
-		if (k.mv_size < 2 || v.mv_size != JN_IX_VAL)
+		if (k.mv_size < 2 || k.mv_size > JN_IX_KEYMAX || v.mv_size != JN_IX_VAL)
 			goto malformed;
 		if (txn->rdonly)
 			jn_release_note(&rel, val, JN_IX_VAL, JN_IX_VAL + 2);
@@ -226,10 +250,7 @@ walk_index(jn_txn *txn, jn_verify_report *rep, vstate *vs, int fast)
 			continue;
 		}
 		if (key[0] == JN_IX_ID && k.mv_size == 9) {
-			uint8_t id[JN_ID_LEN];
-			memcpy(id, key + 1, 8);
-			memcpy(id + 8, val, 8);
-			jn_vsum(vs->key, &vs->ids_ix, 'u', id, JN_ID_LEN, val + 8, 8);
+			add_entry(vs, &vs->ids_ix, key, 9, val, JN_IX_VAL);
 			nids++;
 			continue;
 		}
@@ -244,7 +265,7 @@ walk_index(jn_txn *txn, jn_verify_report *rep, vstate *vs, int fast)
 		pk = k;
 		jn_ix_head_of(val, &got, &seq);
 		nstream++;
-		jn_vsum(vs->key, &vs->streams_ix, 's', name, namelen, val, 12);
+		add_entry(vs, &vs->streams_ix, (const uint8_t *)name, namelen, val, 12);
 		apply_class(&h, seq <= vs->total ? vs->cls[seq] : 0);
 		h.version++;
 		if (!fast && (jn_get(txn, seq, &ev) != 0 || ev.version != got.version ||
@@ -268,12 +289,12 @@ walk_index(jn_txn *txn, jn_verify_report *rep, vstate *vs, int fast)
 		goto done;
 	}
 	rc = 0;
-	if (nids != rep->events || !jn_vsum_eq(&vs->ids, &vs->ids_ix)) {
+	if (nids != rep->events || vs->ids != vs->ids_ix) {
 		if (fast)
 			goto differ;
 		rc = jn_vbad(rep, 0, "index", "%llu id entries for %llu events",
 		    (unsigned long long)nids, (unsigned long long)rep->events);
-	} else if (nstream != rep->events || !jn_vsum_eq(&vs->streams, &vs->streams_ix)) {
+	} else if (nstream != rep->events || vs->streams != vs->streams_ix) {
 		if (fast)
 			goto differ;
 		rc = jn_vbad(rep, 0, "index", "%llu stream entries for %llu events",
