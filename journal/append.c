@@ -222,6 +222,8 @@ index_event(jn_txn *txn, const jn_event *ev, jn_type t, jn_head_rec *h, uint64_t
 	}
 	if ((rc = jn_hc_put(txn, ev->stream, h, ev->seq)) != 0)
 		return rc;
+	if (++txn->stored % JN_RELEASE_EVENTS == 0)
+		jn_release_map(txn->env);
 	txn->head_seq = ev->seq;
 	memcpy(txn->head_hash, ev->hash, JN_HASH_LEN);
 	return 0;

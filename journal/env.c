@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -350,6 +351,24 @@ grow(jn_env *env, uint64_t atleast)
 		size *= 2;
 	}
 	return mdb_env_set_mapsize(env->mdb, (size_t)size);
+}
+
+/*
+ * A large import reads pages of the map all over the index (a lookup of
+ * every new id, the head of every new stream); left mapped, they count in
+ * its memory, about as much as the index (hundreds of MB at 10M events).
+ * Without MDB_WRITEMAP the map is read only and LMDB writes its pages with
+ * pwrite(), never through the map: dropping the whole mapping from the
+ * process costs nothing but minor faults to map hot pages again, from the
+ * page cache, which holds every page written.
+ */
+void
+jn_release_map(jn_env *env)
+{
+	MDB_envinfo info;
+
+	if (mdb_env_info(env->mdb, &info) == 0 && info.me_mapaddr)
+		(void)madvise(info.me_mapaddr, info.me_mapsize, MADV_DONTNEED);
 }
 
 int

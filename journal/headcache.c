@@ -18,7 +18,7 @@
 
 #include "internal.h"
 
-#define HC_MAX (1u << 20)
+#define HC_MAX (1u << 18)
 
 /* Keys up to HC_INLINE bytes (a case stream's is 18) live in the entry: a
  * lookup then reads one entry, not an entry and a key somewhere else, which

@@ -111,7 +111,13 @@ struct jn_txn {
 	jn_pending pending;	/* write txns only */
 	jn_release rel;		/* read txns: pages of random reads */
 	MDB_cursor *icur;	/* on `index`, opened at first use */
+	uint64_t stored;	/* events this write txn stored */
 };
+
+/* env.c: a write transaction hands back the pages of the map that it has
+ * read every JN_RELEASE_EVENTS events it stores (see jn_release_map()). */
+#define JN_RELEASE_EVENTS 65536
+void jn_release_map(jn_env *env);
 
 int jn_pd_add(jn_txn *txn, const uint8_t id[JN_ID_LEN], uint64_t seq);
 int jn_pd_find_id(jn_txn *txn, const uint8_t id[JN_ID_LEN], uint64_t *seqp);
