@@ -27,13 +27,13 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
-#include <unistd.h>
 
 #include "internal.h"
 
@@ -239,6 +239,17 @@ chain_main(void *arg)
 	return NULL;
 }
 
+/* The cores this process may run on (taskset, a cgroup's cpuset). */
+static int
+cpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof set, &set) != 0)
+		return 1;
+	return CPU_COUNT(&set);
+}
+
 static void
 chain_start(chainer *c)
 {
@@ -247,8 +258,7 @@ chain_start(chainer *c)
 	memset(c->prev, 0, JN_HASH_LEN);
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
-	c->threaded = sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
-	    pthread_create(&c->th, NULL, chain_main, c) == 0;
+	c->threaded = cpus() > 1 && pthread_create(&c->th, NULL, chain_main, c) == 0;
 }
 
 /* Hands the batch being filled over, waiting for a free slot. */

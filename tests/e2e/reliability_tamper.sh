@@ -52,6 +52,14 @@ test_expect_success 'every single flipped byte of an event is found at its seq' 
 	if [ -n "$missed" ]; then echo "flips not found at seq 7: offsets$missed"; false; fi
 '
 
+# verify hashes the chain on a second thread when it may use two cores; on
+# one (taskset), in the log walk itself: the same first bad seq either way.
+test_expect_success 'on one core too, a flipped byte is found at its seq' '
+	fresh && "$JTAMPER" j flip 12 &&
+	test_must_fail 5 taskset -c 0 oyako -J j verify >out 2>err &&
+	test_grep "oyako: error: verify failed at seq 12 " err &&
+	fresh && taskset -c 0 oyako -J j verify >out && test_grep "verified 27 events" out
+'
 test_expect_success 'a deleted event is found at its seq' '
 	fresh && "$JTAMPER" j delete 9 && verify_fails_at 9 &&
 	test_grep "event 9 is missing" err
