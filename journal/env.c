@@ -306,6 +306,8 @@ jn_env_open(const char *path, unsigned flags, jn_env **envp)
 		goto env_free;
 	if (!create && (rc = check_truncated(env, path)) != 0)
 		goto env_close;
+	if (stat(file, &st) == 0)
+		env->ino = (unsigned long long)st.st_ino;
 	if ((rc = open_dbs(env, create)) != 0)
 		goto env_close;
 	/* Format 1 is read, never written: a write asks for the upgrade. */
@@ -365,10 +367,21 @@ grow(jn_env *env, uint64_t atleast)
 void
 jn_release_map(jn_env *env)
 {
-	MDB_envinfo info;
+	char line[512];
+	unsigned long long lo, hi, ino;
+	FILE *f;
 
-	if (mdb_env_info(env->mdb, &info) == 0 && info.me_mapaddr)
-		(void)madvise(info.me_mapaddr, info.me_mapsize, MADV_DONTNEED);
+	/* LMDB tells where its map is only for MDB_FIXEDMAP: find it among
+	 * the process's mappings by the data file's inode (the map moves
+	 * when it grows). */
+	if (env->ino == 0 || (f = fopen("/proc/self/maps", "re")) == NULL)
+		return;
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (sscanf(line, "%llx-%llx %*s %*s %*s %llu", &lo, &hi, &ino) == 3 &&
+		    ino == env->ino && hi > lo)
+			(void)madvise((void *)(uintptr_t)lo, (size_t)(hi - lo), MADV_DONTNEED);
+	}
+	fclose(f);
 }
 
 int

@@ -1,8 +1,6 @@
 /*
  * headcache.c: a write transaction's stream heads and new stream entries.
  *
- * Entries are keyed by the stream's key in `index` (index.c), so that they
- * sort at flush as the index does.
  * Every append reads the head of its own stream and of the streams it names
  * (a room, a checkup session), and writes its own.  A batch touches the same
  * rooms and cases again and again, so the head records live in a hash table
@@ -11,6 +9,10 @@
  * touch each B-tree page once, where writes in arrival order would dirty a
  * page at almost every step.  The table is flushed and emptied when it grows
  * past HC_MAX entries, so memory stays bounded however large the import.
+ *
+ * Entries are keyed by stream name: its key in `index` (index.c) is made
+ * only when the head is read from LMDB and at flush, not at every lookup
+ * (a case's key takes parsing its UUID).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -20,10 +22,10 @@
 
 #define HC_MAX (1u << 18)
 
-/* Keys up to HC_INLINE bytes (a case stream's is 18) live in the entry: a
+/* Keys up to HC_INLINE bytes (a case stream is 41) live in the entry: a
  * lookup then reads one entry, not an entry and a key somewhere else, which
  * was a cache miss on every append of a large import. */
-#define HC_INLINE 40
+#define HC_INLINE 48
 
 struct hc_entry {
 	uint64_t hash;		/* 0: empty slot */
@@ -114,12 +116,14 @@ jn_hc_free(jn_headcache *c)
 	memset(c, 0, sizeof *c);
 }
 
-/* Sorting entries by key: the first sixteen bytes, loaded big-endian,
- * settle nearly every comparison (a case's 's', 0x01 and 14 bytes of its
- * UUID) without a memcmp call. */
+/* Sorting entries by their index key: the first sixteen bytes, loaded
+ * big-endian, settle nearly every comparison (a case's 's', 0x01 and 14
+ * bytes of its UUID) without a memcmp call. */
 typedef struct sort_ent {
 	uint64_t k0, k1;
 	struct hc_entry *e;
+	uint8_t *key;		/* in the flush's buffer */
+	uint32_t n;
 } sort_ent;
 
 static uint64_t
@@ -148,7 +152,7 @@ sort_cmp(const void *a, const void *b)
 		return x->k0 < y->k0 ? -1 : 1;
 	if (x->k1 != y->k1)
 		return x->k1 < y->k1 ? -1 : 1;
-	return key_cmp(hc_key(x->e), x->e->n, hc_key(y->e), y->e->n);
+	return key_cmp((const char *)x->key, x->n, (const char *)y->key, y->n);
 }
 
 /* Writes the new stream entries, in key order. */
@@ -157,21 +161,32 @@ jn_hc_flush(jn_txn *txn)
 {
 	jn_headcache *c = &txn->heads;
 	sort_ent *dirty;
+	uint8_t *keys;
 	MDB_cursor *cur = NULL;
 	MDB_val k, v, lk, lv;
-	size_t i, n = 0;
+	size_t i, n = 0, off;
 	uint32_t j;
 	int rc = 0, append = 0;
 
 	if (c->ndirty == 0)
 		return 0;
-	if ((dirty = malloc(c->ndirty * sizeof *dirty)) == NULL)
-		return ENOMEM;
-	for (i = 0; i < c->cap; i++) {
+	dirty = malloc(c->ndirty * sizeof *dirty);
+	keys = malloc(c->ndirty * JN_IX_KEYMAX);
+	if (dirty == NULL || keys == NULL) {
+		rc = ENOMEM;
+		goto done;
+	}
+	/* The keys packed one after another: only the bytes used are ever
+	 * touched of a buffer sized for the longest. */
+	for (i = 0, off = 0; i < c->cap; i++) {
 		struct hc_entry *e = &c->slots[i];
 		if (e->hash && e->dirty) {
-			dirty[n].k0 = be_prefix(hc_key(e), e->n);
-			dirty[n].k1 = e->n > 8 ? be_prefix(hc_key(e) + 8, e->n - 8) : 0;
+			uint8_t *key = keys + off;
+			dirty[n].n = (uint32_t)jn_ix_stream_key((jn_str){ hc_key(e), e->n }, key);
+			dirty[n].key = key;
+			dirty[n].k0 = be_prefix((const char *)key, dirty[n].n);
+			dirty[n].k1 = dirty[n].n > 8 ? be_prefix((const char *)key + 8, dirty[n].n - 8) : 0;
+			off += dirty[n].n;
 			dirty[n++].e = e;
 		}
 	}
@@ -185,13 +200,13 @@ jn_hc_flush(jn_txn *txn)
 		append = 1;
 		rc = 0;
 	} else if (rc == 0) {
-		append = key_cmp(hc_key(dirty[0].e), dirty[0].e->n, lk.mv_data, (uint32_t)lk.mv_size) > 0;
+		append = key_cmp((const char *)dirty[0].key, dirty[0].n, lk.mv_data, (uint32_t)lk.mv_size) > 0;
 	} else {
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
 		struct hc_entry *e = dirty[i].e;
-		k.mv_size = e->n, k.mv_data = (void *)hc_key(e);
+		k.mv_size = dirty[i].n, k.mv_data = dirty[i].key;
 		for (j = 0; j < e->nseq; j++) {
 			/* A stream's first entry may need MDB_APPEND; its later
 			 * versions go in as following duplicates only. */
@@ -208,6 +223,7 @@ jn_hc_flush(jn_txn *txn)
 done:
 	mdb_cursor_close(cur);
 	free(dirty);
+	free(keys);
 	return jn_mdb_rc(txn, rc);
 }
 
@@ -215,13 +231,11 @@ void
 jn_hc_prefetch(const jn_txn *txn, jn_str s)
 {
 	const jn_headcache *c = &txn->heads;
-	uint8_t key[JN_IX_KEYMAX];
-	size_t n;
 	const char *e;
 
-	if (c->cap == 0 || (n = jn_ix_stream_key(s, key)) == 0)
+	if (c->cap == 0)
 		return;
-	e = (const char *)&c->slots[hash_bytes((const char *)key, n) & (c->cap - 1)];
+	e = (const char *)&c->slots[hash_bytes(s.p, s.n) & (c->cap - 1)];
 	__builtin_prefetch(e);
 	__builtin_prefetch(e + sizeof(struct hc_entry) - 1);
 }
@@ -229,19 +243,16 @@ jn_hc_prefetch(const jn_txn *txn, jn_str s)
 /* Looks s up; *ep is its entry (new entries are zeroed with hash and key
  * set, and *newp = 1). */
 static int
-entry(jn_txn *txn, jn_str name, struct hc_entry **ep, int *newp)
+entry(jn_txn *txn, jn_str s, struct hc_entry **ep, int *newp)
 {
 	jn_headcache *c = &txn->heads;
-	uint8_t key[JN_IX_KEYMAX];
-	jn_str s;
 	uint64_t hash;
 	struct hc_entry *e;
 	int rc;
 
 	*newp = 0;
-	if ((s.n = jn_ix_stream_key(name, key)) == 0)
+	if (s.n == 0 || s.n > JN_MAX_STREAM)
 		return JN_ENOTFOUND;
-	s.p = (const char *)key;
 	/* An append asks for its own stream two or three times in a row. */
 	if (c->memo && c->memo->n == s.n && memcmp(hc_key(c->memo), s.p, s.n) == 0) {
 		*ep = c->memo;
@@ -282,7 +293,9 @@ jn_hc_get(jn_txn *txn, jn_str s, jn_head_rec *h)
 	if ((rc = entry(txn, s, &e, &isnew)) != 0)
 		return rc;
 	if (isnew) {
-		rc = jn_ix_head(txn, (const uint8_t *)hc_key(e), e->n, &e->h);
+		uint8_t key[JN_IX_KEYMAX];
+		size_t kn = jn_ix_stream_key(s, key);
+		rc = jn_ix_head(txn, key, kn, &e->h);
 		if (rc != 0 && rc != JN_ENOTFOUND)
 			return rc;
 		e->present = rc == 0;

@@ -27,6 +27,7 @@ struct jn_env {
 	MDB_dbi retracted;	/* target seq (u64 BE) -> retracting seq (u64 BE) */
 	unsigned flags;
 	int nolock;
+	unsigned long long ino;	/* of data.mdb: finds the map (jn_release_map()) */
 };
 
 /* jn_env_open() flag of the upgrade only: opens a format-1 journal for
