@@ -218,6 +218,8 @@ jn_hc_flush(jn_txn *txn)
 		}
 		e->dirty = 0;
 		e->nseq = 0;
+		if ((i + 1) % JN_RELEASE_EVENTS == 0)
+			jn_release_map(txn->env);
 	}
 	c->ndirty = 0;
 done:

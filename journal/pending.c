@@ -237,6 +237,9 @@ jn_pd_flush(jn_txn *txn)
 			rc = jn_mdb_rc(txn, rc == MDB_KEYEXIST ? JN_ECORRUPT : rc);
 			goto done;
 		}
+		/* A million ids land all over the index: its pages too. */
+		if ((i + 1) % JN_RELEASE_EVENTS == 0)
+			jn_release_map(txn->env);
 	}
 done:
 	jn_pd_free(p);
