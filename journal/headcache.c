@@ -164,7 +164,7 @@ jn_hc_flush(jn_txn *txn)
 	uint8_t *keys;
 	MDB_cursor *cur = NULL;
 	MDB_val k, v, lk, lv;
-	size_t i, n = 0, off;
+	size_t i, n = 0, off, puts = 0;
 	uint32_t j;
 	int rc = 0, append = 0;
 
@@ -216,10 +216,14 @@ jn_hc_flush(jn_txn *txn)
 			if ((rc = mdb_put(txn->mdb, txn->env->index, &k, &v, fl)) != 0)
 				goto done;
 		}
+		/* Each stream's entries dirty a page or two of the index. */
+		puts += e->nseq;
+		if (puts >= JN_RELEASE_EVENTS) {
+			jn_release_map(txn->env);
+			puts = 0;
+		}
 		e->dirty = 0;
 		e->nseq = 0;
-		if ((i + 1) % JN_RELEASE_EVENTS == 0)
-			jn_release_map(txn->env);
 	}
 	c->ndirty = 0;
 done:

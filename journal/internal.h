@@ -116,8 +116,9 @@ struct jn_txn {
 };
 
 /* env.c: a write transaction hands back the pages of the map that it has
- * read every JN_RELEASE_EVENTS events it stores (see jn_release_map()). */
-#define JN_RELEASE_EVENTS 65536
+ * read every JN_RELEASE_EVENTS events it stores or index entries it writes
+ * (see jn_release_map()): at most about 2 pages each, some 250 MB. */
+#define JN_RELEASE_EVENTS 32768
 void jn_release_map(jn_env *env);
 
 int jn_pd_add(jn_txn *txn, const uint8_t id[JN_ID_LEN], uint64_t seq);
