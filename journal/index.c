@@ -6,7 +6,7 @@
  * (the log and four indexes), about seventeen pages.  One tree whose keys
  * carry a one-byte prefix shares its root and upper branches between an
  * event's id entry and its stream entry, and a stream's last entry stands
- * for its head record: about eleven pages (specs/storage.md, section 2).
+ * for its head record: 12 to 17 pages (specs/storage.md, section 6).
  * Every value is 16 bytes, so the database is MDB_DUPFIXED: a stream's
  * entries are packed 16 bytes apiece under its key, stored once.
  *
