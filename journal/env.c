@@ -367,19 +367,26 @@ grow(jn_env *env, uint64_t atleast)
 void
 jn_release_map(jn_env *env)
 {
-	char line[512];
+	char line[PATH_MAX + 256];
 	unsigned long long lo, hi, ino;
+	size_t n;
+	int whole = 1;
 	FILE *f;
 
 	/* LMDB tells where its map is only for MDB_FIXEDMAP: find it among
-	 * the process's mappings by the data file's inode (the map moves
-	 * when it grows). */
+	 * the process's mappings by the data file's inode and name (the map
+	 * moves when it grows). */
 	if (env->ino == 0 || (f = fopen("/proc/self/maps", "re")) == NULL)
 		return;
 	while (fgets(line, sizeof line, f) != NULL) {
-		if (sscanf(line, "%llx-%llx %*s %*s %*s %llu", &lo, &hi, &ino) == 3 &&
+		n = strlen(line);
+		/* The tail of a line too long for the buffer is no line. */
+		if (whole && n > 10 && line[n - 1] == '\n' &&
+		    memcmp(line + n - 10, "/data.mdb\n", 10) == 0 &&
+		    sscanf(line, "%llx-%llx %*s %*s %*s %llu", &lo, &hi, &ino) == 3 &&
 		    ino == env->ino && hi > lo)
 			(void)madvise((void *)(uintptr_t)lo, (size_t)(hi - lo), MADV_DONTNEED);
+		whole = n > 0 && line[n - 1] == '\n';
 	}
 	fclose(f);
 }
