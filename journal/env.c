@@ -132,6 +132,14 @@ open_dbs(jn_env *env, int create)
 		env->format = JN_FORMAT_VERSION;
 		if ((rc = write_meta(env, t)) != 0)
 			goto txn_abort;
+		/* Format 1's indexes, empty: a tool of format 1 then finds
+		 * every database it opens and reads meta.format, and says the
+		 * journal is of a newer version instead of corrupt. */
+		if ((rc = mdb_dbi_open(t, "ids", MDB_CREATE, &env->ids)) != 0 ||
+		    (rc = mdb_dbi_open(t, "streams", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED, &env->streams)) != 0 ||
+		    (rc = mdb_dbi_open(t, "heads", MDB_CREATE, &env->heads)) != 0 ||
+		    (rc = mdb_dbi_open(t, "retracted", MDB_CREATE, &env->retracted)) != 0)
+			goto txn_abort;
 	} else if ((rc = read_format(env, t)) != 0) {
 		goto txn_abort;
 	}
