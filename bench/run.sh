@@ -11,6 +11,12 @@
 #   BENCH_LARGE=1        also the 10M set: the medium city over 12 years
 #   BENCH_RUNS           runs per step (default 5 small, 3 medium, 1 large)
 #   BENCH_APPENDS        durable appends timed one by one (200)
+#   BENCH_VAULT_OPEN     births a year of the --names set (13200: about 20,000
+#                        open cases at the as-of date; 0 skips the vault rows)
+#   BENCH_VAULT_FIND     births a year of the find set (47800: about 100,000
+#                        cases with person data)
+#   BENCH_SERVE          requests per client of the server rows (200 / 16 clients:
+#                        100 / 64 clients: 50); 0 skips the server rows
 #   BENCH_DIR            work directory, on the disk to measure (build/bench-data)
 #   BENCH_RESULTS        where the table goes (bench/RESULTS.md)
 #
@@ -34,7 +40,11 @@ asof=2026-03-31
 fy=2025
 hb_data='{"district":"bench","due_date":"2027-06-01","support_needed":false}'
 
-for p in "$bin/oyako" "$bin/oyako-gen" "$bb/timeit" "$bb/jnbench" "$bb/sqlbench"; do
+vault_open=${BENCH_VAULT_OPEN:-13200}
+vault_find=${BENCH_VAULT_FIND:-47800}
+
+for p in "$bin/oyako" "$bin/oyako-gen" "$bin/oyako-serve" "$bin/oyako-user" "$bb/timeit" \
+    "$bb/jnbench" "$bb/sqlbench" "$bb/loadgen" "$bb/vtbench"; do
 	[ -x "$p" ] || { echo "bench: error: '$p' is missing: run make" >&2; exit 1; }
 done
 mkdir -p "$data"
@@ -83,20 +93,25 @@ gen() {
 # births EVENTS: births a year that make about EVENTS events in one year.
 births() { b=$(($1 * 100 / 1063)); [ "$b" -ge 1 ] || b=1; echo "$b"; }
 
-# import NAME RUNS: both imports, each into a fresh store; leaves $work/NAME.j
-# (the journal) and $work/NAME.db.
+# import NAME RUNS: both imports, each into a fresh store, and oyako's with
+# --jobs 1 (one core) between them; leaves $work/NAME.j (the journal) and
+# $work/NAME.db.
 import_both() {
 	name=$1 runs=$2
-	: >"$work/oi" ; : >"$work/si"
+	: >"$work/oi" ; : >"$work/si" ; : >"$work/oi1"
 	r=0
 	while [ $r -lt "$runs" ]; do
 		rm -rf "$work/$name.j" "$work/$name.db" "$work/$name.db-journal"
+		"$bin/oyako" -J "$work/$name.j" init >/dev/null
+		timed /dev/null "$work/oi1" "$bin/oyako" -J "$work/$name.j" import --jobs 1 "$work/$name.jsonl"
+		rm -rf "$work/$name.j"
 		"$bin/oyako" -J "$work/$name.j" init >/dev/null
 		timed /dev/null "$work/oi" "$bin/oyako" -J "$work/$name.j" import "$work/$name.jsonl"
 		timed /dev/null "$work/si" "$bb/sqlbench" import "$work/$name.db" "$work/$name.jsonl"
 		r=$((r + 1))
 	done
 	row import "$n" "$work/oi" "$work/si" "one transaction, prepared insert" import 0
+	row "import --jobs 1" "$n" "$work/oi1" - "-" none 0
 }
 
 # warm FILE...: reads the files once, so that a read step starts with its
@@ -118,9 +133,18 @@ step() {
 	annual) oargs="annual --fy $fy --format json" out=$work/out ;;
 	*) oargs="$what --as-of $asof --format json" out=$work/out ;;
 	esac
-	: >"$work/o" ; : >"$work/s"
+	: >"$work/o" ; : >"$work/s" ; : >"$work/o1"
 	r=0
 	while [ $r -lt "$runs" ]; do
+		# caseload and risk replay on every core by default: their
+		# one-core replay (--jobs 1) runs beside, in the same loop.
+		case $what in
+		risk|caseload)
+			warm "$work/$name.j/data.mdb"
+			# shellcheck disable=SC2086
+			timed "$out.oy1" "$work/o1" "$bin/oyako" -J "$work/$name.j" $oargs --jobs 1
+			;;
+		esac
 		warm "$work/$name.j/data.mdb"
 		# shellcheck disable=SC2086
 		timed "$out.oy" "$work/o" "$bin/oyako" -J "$work/$name.j" $oargs
@@ -133,6 +157,11 @@ step() {
 		    >>"$warnings" 2>&1 || echo "  (at $n events)" >>"$warnings"
 	fi
 	row "$what" "$n" "$work/o" "$work/s" "$label" "$kind" 0
+	if [ -s "$work/o1" ]; then
+		cmp -s "$out.oy" "$out.oy1" ||
+		    echo "$what --jobs 1 and the default differ (at $n events)" >>"$warnings"
+		row "$what --jobs 1" "$n" "$work/o1" - "-" none 0
+	fi
 	cp "$work/o" "$work/res.$name.$what"
 }
 
@@ -224,14 +253,153 @@ appends() {
 	row "append, oyako process" 1 "$work/ca" - "-" none 0
 }
 
+# vault_set NAME BIRTHS: a journal of one fiscal year with the person data
+# of every case imported (key $work/vault.key); sets $n (events) and $np
+# (cases with person data), and adds the timing of the person import to
+# $work/vi.NAME.
+vault_set() {
+	"$bin/oyako-gen" --births "$2" --fy $fy --until "$asof" -o "$work/$1.jsonl" \
+	    --persons "$work/$1.persons" 2>"$work/err" || die "oyako-gen --persons failed"
+	n=$(wc -l <"$work/$1.jsonl")
+	np=$(wc -l <"$work/$1.persons")
+	"$bin/oyako" -J "$work/$1.j" init >/dev/null
+	"$bin/oyako" -J "$work/$1.j" import "$work/$1.jsonl" >/dev/null 2>"$work/err" || die "import of $1 failed"
+	rm -f "$work/$1.jsonl"
+	[ -f "$work/vault.key" ] || "$bin/oyako" key init "$work/vault.key" >/dev/null
+	timed /dev/null "$work/vi.$1" "$bin/oyako" -J "$work/$1.j" person import "$work/$1.persons" \
+	    --key-file "$work/vault.key"
+}
+
+# Person data (BRIEF section 11): caseload with and without --names over
+# about 20,000 open cases, alternately; the person import; find on about
+# 100,000 cases, alone (vtbench: the library call) and as a whole process
+# (with its durable person.accessed).
+vault_rows() {
+	runs=$1
+	vault_set vnames "$vault_open"
+	open=$("$bin/oyako" -J "$work/vnames.j" caseload --as-of "$asof" --format json | grep -o '"case":' | wc -l)
+	say "bench: person data: caseload with and without --names, $open open cases ($runs runs)"
+	: >"$work/vc0" ; : >"$work/vc1"
+	r=0
+	while [ $r -lt "$runs" ]; do
+		warm "$work/vnames.j/data.mdb" "$work/vnames.j/vault.mdb"
+		timed /dev/null "$work/vc0" "$bin/oyako" -J "$work/vnames.j" caseload --as-of "$asof" --format json
+		warm "$work/vnames.j/data.mdb" "$work/vnames.j/vault.mdb"
+		timed /dev/null "$work/vc1" "$bin/oyako" -J "$work/vnames.j" caseload --as-of "$asof" --format json \
+		    --names --key-file "$work/vault.key" --actor bench
+		r=$((r + 1))
+	done
+	rm -rf "$work/vnames.j" "$work/vnames.persons"
+	plain=$(median "$work/vc0" | cut -d' ' -f1)
+	# (Step names stay within the width of the others.)
+	row "caseload, $open open" "$n" "$work/vc0" - "-" none 0
+	row "caseload --names, $open open" "$n" "$work/vc1" - "-" names "$plain"
+	row "person import" "$np" "$work/vi.vnames" - "-" none 0
+	vault_set vfind "$vault_find"
+	say "bench: person data: find on $np cases"
+	warm "$work/vfind.j/vault.mdb" "$work/vfind.j"/vault.keys.*
+	"$bb/vtbench" "$work/vfind.j" "$work/vault.key" "$work/vfind.persons" 1000 >"$work/vf" 2>"$work/err" ||
+	    die "vtbench failed"
+	read -r med p99 found tried cpu <"$work/vf"
+	[ "$found" = "$tried" ] || echo "vault: find found $found of $tried names" >>"$warnings"
+	printf '%s 0 0\n' "$med" >"$work/vf3"
+	: >"$work/vfp"
+	r=0
+	while [ $r -lt "$runs" ]; do
+		q=$(sed -n "$((r * 7 + 1))p" "$work/vfind.persons" | sed 's/.*"kana":"\([^"]*\)".*/\1/')
+		timed /dev/null "$work/vfp" "$bin/oyako" -J "$work/vfind.j" person find "$q" \
+		    --key-file "$work/vault.key" --actor bench
+		r=$((r + 1))
+	done
+	rm -rf "$work/vfind.j" "$work/vfind.persons"
+	row "find, $np cases" 1 "$work/vf3" - "vt_find() alone; p99 $((p99 / 1000)) us, CPU $((cpu / 1000)) us" find 0
+	row "person find, oyako process" 1 "$work/vfp" - "-" none 0
+}
+
+# Durable appends over HTTP: `oyako serve` on a copy of the journal, 1, 16
+# and 64 keep-alive clients (bench/loadgen.c), one event a request, each
+# acknowledged after its group's commit; beside it 64 threads each
+# committing one insert at a time into SQLite (WAL, synchronous=FULL).
+# The library's jn_append1 median is the reference of the 1-client row.
+serve_rows=$work/serve_rows
+: >"$serve_rows"
+serve() {
+	name=$1
+	per=${BENCH_SERVE:-200}
+	[ "$per" -gt 0 ] || return 0
+	say "bench: oyako serve: 1, 16 and 64 clients"
+	cp -r "$work/$name.j" "$work/srv.j"
+	echo "bench-password" | "$bin/oyako-user" -J "$work/srv.j" --actor bench add bench --role nurse \
+	    2>"$work/err" || die "oyako user add failed"
+	tok=$("$bin/oyako-user" -J "$work/srv.j" token bench) || die "oyako user token failed"
+	"$bin/oyako-serve" -J "$work/srv.j" --listen 127.0.0.1:0 >"$work/srv.out" 2>/dev/null &
+	spid=$!
+	i=0
+	while ! grep -q '^listening on ' "$work/srv.out"; do
+		i=$((i + 1))
+		[ $i -lt 600 ] && kill -0 $spid 2>/dev/null || die "oyako serve did not start"
+		sleep 0.05
+	done
+	url=$(sed -n 's/^listening on //p' "$work/srv.out")
+	for c in 1 16 64; do
+		n=$((c == 1 ? per : (c == 16 ? per / 2 : per / 4)))
+		[ "$n" -gt 0 ] || n=1
+		"$bb/loadgen" "$url" "$tok" $c $n >"$work/lg" 2>"$work/err" || { kill $spid; die "loadgen failed"; }
+		read -r ev wall p50 p99 <"$work/lg"
+		echo "oyako serve, $c client$([ $c = 1 ] || echo s)|$ev|$wall|$p50|$p99" >>"$serve_rows"
+	done
+	kill -TERM $spid
+	wait $spid || die "oyako serve did not stop cleanly"
+	cp "$work/$name.db" "$work/srv.db"
+	"$bb/sqlbench" threads "$work/srv.db" 64 $((per / 4 > 0 ? per / 4 : 1)) >"$work/lg" 2>"$work/err" ||
+	    die "sqlite threads failed"
+	read -r ev wall p50 p99 <"$work/lg"
+	echo "SQLite, 64 threads|$ev|$wall|$p50|$p99" >>"$serve_rows"
+	read -r ja _ <"$work/ja"
+	echo "library jn_append1 (reference)|1|$ja|$ja|$ja" >>"$serve_rows"
+	rm -rf "$work/srv.j" "$work"/srv.db*
+}
+
+# The server table, with its targets: 64 clients >= 20,000 ev/s and >= 5x
+# SQLite's 64 threads, p99 <= 20 ms; 1 client's p50 <= 1.5x jn_append1.
+serve_table() {
+	[ -s "$serve_rows" ] || return 0
+	awk -F'|' '
+	function ms(ns) { return sprintf("%.2f ms", ns / 1e6) }
+	{ name[NR] = $1; ev[NR] = $2; wall[NR] = $3; p50[NR] = $4; p99[NR] = $5
+	  rate[NR] = $2 > 1 ? $2 / ($3 / 1e9) : 0 }
+	$1 ~ /^SQLite/ { sq = NR } $1 ~ /^library/ { lib = NR } $1 ~ /64 clients/ { c64 = NR } $1 ~ /, 1 client$/ { c1 = NR }
+	END {
+		print "| durable appends over HTTP | events | ev/s | p50 | p99 | target |"
+		print "|---|---|---|---|---|---|"
+		for (k = 1; k <= NR; k++) {
+			t = "-"
+			if (k == c64)
+				t = sprintf(">= 20k ev/s (%s), >= 5x SQLite (%.1fx), p99 <= 20 ms (%s)",
+				    rate[k] >= 20000 ? "pass" : "MISS", rate[k] / rate[sq],
+				    p99[k] <= 20e6 ? "pass" : "MISS") \
+				    ((rate[k] >= 5 * rate[sq]) ? "" : " MISS 5x")
+			if (k == c1)
+				t = sprintf("p50 <= 1.5x jn_append1 (%.2fx: %s)", p50[k] / p50[lib],
+				    p50[k] <= 1.5 * p50[lib] ? "pass" : "MISS")
+			printf "| %s | %s | %s | %s | %s | %s |\n", name[k], k == lib ? "-" : ev[k],
+			    k == lib ? "-" : sprintf("%.0f", rate[k]), ms(p50[k]), k == lib ? "-" : ms(p99[k]), t
+		}
+	}' "$serve_rows"
+}
+
 runs_of() { echo "${BENCH_RUNS:-$1}"; }
 
 bs=$(births "$small")
 dataset small "$bs" 1 "$(runs_of 5)"
 appends small
+serve small
 rm -rf "$work/small.db"
 memcheck small "$bs" "$(runs_of 5)"
 rm -rf "$work/small.j"
+if [ "$vault_open" -gt 0 ]; then
+	vault_rows "$(runs_of 5)"
+fi
 if [ "$medium" -gt 0 ]; then
 	bm=$(births "$medium")
 	dataset medium "$bm" 1 "$(runs_of 3)"
@@ -273,6 +441,12 @@ table() {
 		} else if ($6 == "append") {
 			target = sprintf("<= 3x fdatasync (%.1fx)", o[1] / $7)
 			mark = (o[1] <= 3 * $7) ? "pass" : "MISS"
+		} else if ($6 == "names") {
+			target = sprintf("<= 1.5x without (%.2fx)", ($7 > 0 ? o[1] / $7 : 0))
+			mark = ($7 > 0 && o[1] <= 1.5 * $7) ? "pass" : "MISS"
+		} else if ($6 == "find") {
+			target = "< 1 ms"
+			mark = (o[1] < 1e6) ? "pass" : "MISS"
 		} else if ($6 == "mem") {
 			target = sprintf("anon <= 1.5x 1 year (%.2fx)", ($7 > 0 ? o[3] / $7 : 0))
 			mark = ($7 > 0 && o[3] <= 1.5 * $7) ? "pass" : "MISS"
@@ -317,12 +491,20 @@ settings=$(env | grep '^BENCH_' | sort | tr '\n' ' ' || true)
 	echo "peak RSS counts the pages of the journal or database the process touched; anon is its heap and stacks (sampled every ms)."
 	echo "speed-up = SQLite time / oyako time."
 	echo "Data: oyako-gen, one run-in year and FY$fy (the 12-year sets: the same births a year, FY$((fy - 11))-FY$fy); as-of $asof."
+	echo "Person data: caseload with and without --names alternately on one set (ratio of medians); person import: cases/s; find: the median of 1000 vt_find() calls on a warm vault, the process row adds start-up and a durable person.accessed."
 	echo "Memory rows: a projection over twelve years of a city against one year of the same city (about as many open cases), by anon."
 	echo "SQLite: events(seq INTEGER PRIMARY KEY, id TEXT UNIQUE, type, stream, version, occurred, recorded, actor, data JSON), index (stream, version);"
 	echo "import parses each line once (jansson) into a prepared insert, one transaction, synchronous=FULL; the reports are one SQL statement each (bench/sqlbench.c)."
 	echo
 	table
 	echo
+	if [ -s "$serve_rows" ]; then
+		echo "Server: \`oyako serve\` over a copy of the small set; bench/loadgen.c clients (keep-alive, one event a request, wait for the 201);"
+		echo "SQLite: 64 threads, a connection each, one insert per commit (WAL, synchronous=FULL, busy timeout)."
+		echo
+		serve_table
+		echo
+	fi
 	if [ -s "$warnings" ]; then
 		sed 's/^/warning: /' "$warnings"
 	else

@@ -6,6 +6,8 @@
  *
  *     sqlbench import DB FILE          JSON Lines -> a new database DB
  *     sqlbench append DB N wal|delete  N one-row inserts, each its own commit
+ *     sqlbench threads DB T N          T threads, each its own connection (WAL,
+ *                                      synchronous=FULL), N inserts each, one a commit
  *     sqlbench export DB               every row as a JSON line on stdout
  *     sqlbench verify DB               PRAGMA integrity_check
  *     sqlbench annual DB FY            the five tables of BRIEF section 7 (JSON)
@@ -15,10 +17,12 @@
  * The journal's rules that the SQL keeps: retracted events and retractions do
  * not count; a case exists through its live handbook.issued; "latest" orders
  * by occurred, then seq; an as-of date sees events occurred on or before it.
- * append prints "MEDIAN_NS MIN_NS MAX_NS"; import prints the row count.
+ * append prints "MEDIAN_NS MIN_NS MAX_NS"; threads "EVENTS WALL_NS P50_NS P99_NS";
+ * import prints the row count.
  * Exit: 0, 2 usage, 3 a line that is not JSON, 6 SQLite or I/O error.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -373,6 +377,114 @@ ns_free:
 	return rc;
 }
 
+/* The concurrent writers of `threads`: what 64 request handlers committing
+ * one row each would do with SQLite (WAL lets them queue on its write lock;
+ * the busy handler makes them wait their turn). */
+typedef struct mt {
+	const char *db;
+	int n;
+	long long *ns;
+	int rc;
+} mt;
+
+static void *mt_writer(void *arg)
+{
+	static const char data[] =
+	    "{\"district\":\"bench\",\"due_date\":\"2027-06-01\",\"support_needed\":false}";
+	mt *w = arg;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	char today[11], recorded[64], id[37], stream[5 + 37];
+	uint8_t bin[JN_ID_LEN];
+	long long t0;
+	int i;
+
+	if ((w->rc = db_open(w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, &db)) != 0)
+		return NULL;
+	sqlite3_busy_timeout(db, 600000);
+	if ((w->rc = exec(db, "PRAGMA synchronous = FULL")) != 0)
+		goto db_close;
+	if (sqlite3_prepare_v2(db, insert_sql, -1, &st, NULL) != SQLITE_OK) {
+		w->rc = db_error(db, "prepare");
+		goto db_close;
+	}
+	jn_date_format(jn_today_jst(), today);
+	for (i = 0; i < w->n; i++) {
+		jn_uuid_generate(bin);
+		jn_uuid_format(bin, id);
+		snprintf(stream, sizeof stream, "case:%s", id);
+		t0 = now_ns();
+		recorded_now(recorded);
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, "handbook.issued", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, stream, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, today, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, recorded, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, "bench", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, data, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			w->rc = db_error(db, "insert");
+			break;
+		}
+		sqlite3_reset(st);
+		w->ns[i] = now_ns() - t0;
+	}
+	sqlite3_finalize(st);
+db_close:
+	sqlite3_close(db);
+	return NULL;
+}
+
+static int cmd_threads(const char *dbpath, int nt, int n)
+{
+	sqlite3 *db = NULL;
+	pthread_t *th;
+	mt *w;
+	long long *ns, t0, wall;
+	size_t total = (size_t)nt * (size_t)n;
+	int i, rc;
+
+	if ((rc = db_open(dbpath, SQLITE_OPEN_READWRITE, &db)) != 0)
+		return rc;
+	rc = exec(db, "PRAGMA journal_mode = wal");
+	sqlite3_close(db);
+	if (rc)
+		return rc;
+	th = calloc((size_t)nt, sizeof *th);
+	w = calloc((size_t)nt, sizeof *w);
+	ns = calloc(total, sizeof *ns);
+	if (th == NULL || w == NULL || ns == NULL) {
+		fprintf(stderr, "%s: error: out of memory\n", prog);
+		rc = 6;
+		goto done;
+	}
+	t0 = now_ns();
+	for (i = 0; i < nt; i++) {
+		w[i] = (mt){ dbpath, n, ns + (size_t)i * (size_t)n, 0 };
+		if (pthread_create(&th[i], NULL, mt_writer, &w[i]) != 0) {
+			fprintf(stderr, "%s: error: cannot start a thread\n", prog);
+			nt = i;
+			rc = 6;
+			break;
+		}
+	}
+	for (i = 0; i < nt; i++) {
+		pthread_join(th[i], NULL);
+		if (w[i].rc)
+			rc = w[i].rc;
+	}
+	wall = now_ns() - t0;
+	if (rc == 0) {
+		qsort(ns, total, sizeof *ns, cmp_ll);
+		printf("%zu %lld %lld %lld\n", total, wall, ns[total / 2], ns[total * 99 / 100]);
+	}
+done:
+	free(th);
+	free(w);
+	free(ns);
+	return rc;
+}
+
 /* Runs sql with the text parameters params[0..np) as ?1..?np and writes the
  * first column of every row as a line on stdout. */
 static int query_lines(const char *dbpath, const char *sql, const char **params, int np)
@@ -413,8 +525,9 @@ db_close:
 static void usage(void)
 {
 	fprintf(stderr,
-	    "usage: %s import DB FILE | append DB N wal|delete | export DB | verify DB\n"
-	    "       %s annual DB FY | risk DB DATE | caseload DB DATE\n", prog, prog);
+	    "usage: %s import DB FILE | append DB N wal|delete | threads DB T N | export DB\n"
+	    "       %s verify DB\n"
+	    "       %s annual DB FY | risk DB DATE | caseload DB DATE\n", prog, prog, prog);
 }
 
 int main(int argc, char **argv)
@@ -433,6 +546,8 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "append") == 0 && argc == 5 && atoi(argv[3]) > 0 &&
 	    (strcmp(argv[4], "wal") == 0 || strcmp(argv[4], "delete") == 0))
 		return cmd_append(argv[2], atoi(argv[3]), argv[4]);
+	if (strcmp(cmd, "threads") == 0 && argc == 5 && atoi(argv[3]) > 0 && atoi(argv[4]) > 0)
+		return cmd_threads(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (strcmp(cmd, "export") == 0 && argc == 3)
 		return query_lines(argv[2], export_sql, NULL, 0);
 	if (strcmp(cmd, "verify") == 0 && argc == 3)

@@ -291,6 +291,28 @@ nomem:
 	return NULL;
 }
 
+int
+pj_model_reserve(pj_model *m, uint32_t n)
+{
+	uint32_t nslots = m->nslots ? m->nslots : 1024;
+	uint64_t want = (uint64_t)m->ncases + n;
+
+	/* The load factor of pj_model_case(): at most 1/2. */
+	while ((uint64_t)nslots < 2 * ((uint64_t)m->nlive + n))
+		nslots *= 2;
+	if (nslots != m->nslots && case_rehash(m, nslots) != 0)
+		return ENOMEM;
+	if (want > m->ccap) {
+		pj_case *nc;
+
+		if (want > UINT32_MAX || (nc = realloc(m->cases, want * sizeof *nc)) == NULL)
+			return ENOMEM;
+		m->cases = nc;
+		m->ccap = (uint32_t)want;
+	}
+	return 0;
+}
+
 void
 pj_model_evict(pj_model *m, pj_case *c)
 {
@@ -680,14 +702,21 @@ pj_model_handlers(pj_handler h[JN_T_COUNT])
 	h[JN_T_COORDINATOR_LEFT] = on_left;
 }
 
+void
+pj_model_opts(const pj_model *m, uint64_t at_seq, pj_opts *o)
+{
+	*o = (pj_opts){ at_seq, m->as_of, PJ_AS_OF, on_retracted, model_hint };
+}
+
 int
 pj_model_replay(pj_model *m, jn_env *env, uint64_t at_seq, pj_prov *prov)
 {
 	pj_handler h[JN_T_COUNT];
-	pj_opts o = { at_seq, m->as_of, PJ_AS_OF, on_retracted, model_hint };
+	pj_opts o;
 	int rc;
 
 	pj_model_handlers(h);
+	pj_model_opts(m, at_seq, &o);
 	if ((rc = pj_replay(env, &o, h, m, prov)) != 0)
 		return rc;
 	return pj_model_finish(m);

@@ -126,6 +126,10 @@ void pj_model_free(pj_model *m);		/* accepts a zeroed model */
  * NULL when absent (or out of memory with create: then *rc is ENOMEM). */
 pj_case *pj_model_case(pj_model *m, const uint8_t id[JN_ID_LEN], int create, int *rc);
 
+/* Makes room for n more cases at once (the table and the records), so that
+ * creating them moves nothing.  0 or ENOMEM. */
+int pj_model_reserve(pj_model *m, uint32_t n);
+
 /*
  * Forgets case c, which is closed at D for good: the replay evicts a case
  * when a live case.closed occurred <= D arrives, or a live birth.registered
@@ -142,6 +146,10 @@ void pj_model_evict(pj_model *m, pj_case *c);
 
 /* Fills handlers with the model's (ctx: the pj_model). */
 void pj_model_handlers(pj_handler handlers[JN_T_COUNT]);
+
+/* The replay options of the model: PJ_AS_OF its date, its retracted hook
+ * and hint (ctx: the pj_model). */
+void pj_model_opts(const pj_model *m, uint64_t at_seq, pj_opts *o);
 
 /* Runs the replay for date as_of into m (initialised by the caller). */
 int pj_model_replay(pj_model *m, jn_env *env, uint64_t at_seq, pj_prov *prov);

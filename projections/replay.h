@@ -91,6 +91,13 @@ typedef struct pj_prov {
 int pj_replay(jn_env *env, const pj_opts *opts, pj_handler const handlers[JN_T_COUNT],
     void *ctx, pj_prov *prov);
 
+/* pj_replay() as partition part (0..nparts-1) of a replay split by case
+ * (parallel.h): the events of a case stream whose pj_case_part() is not
+ * part reach neither the hint, the retracted hook nor a handler; every
+ * other event does.  prov counts every event all the same. */
+int pj_replay_part(jn_env *env, const pj_opts *opts, pj_handler const handlers[JN_T_COUNT],
+    void *ctx, pj_prov *prov, unsigned part, unsigned nparts);
+
 /* Fast "YYYY-MM-DD[THH:MM]" to day number and stamp, for dates the journal
  * has validated.  Returns 0, or JN_EINVALID for a malformed string. */
 int pj_date(jn_str s, int32_t *dayp, int64_t *stampp);
@@ -104,6 +111,10 @@ int pj_uuid_fast(const char *p, uint8_t id[JN_ID_LEN]);
 /* The id of ev's stream when it is "case:<uuid>": 0, or -1 for any other
  * stream. */
 int pj_case_id(const jn_event *ev, uint8_t id[JN_ID_LEN]);
+
+/* The partition 0..n-1 of a "case:UUID" stream, from its text (no parse:
+ * every partition asks it of every event); n for any other stream. */
+unsigned pj_case_part(jn_str stream, unsigned n);
 
 /* The stamp of a day without a time of day: all timed events of that day
  * sort after it. */

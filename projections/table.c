@@ -4,14 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "table.h"
+#include "docimpl.h"
+#include "html.h"
 
-#define MAXCOLS 16
+#define MAXCOLS PJ_MAXCOLS
+typedef pjd_item item;
+typedef pjd_out out;
 
 int
 pj_format_parse(const char *s, pj_format *fmt)
 {
-	static const char *const names[] = { "text", "tsv", "csv", "json", "md" };
+	static const char *const names[] = { "text", "tsv", "csv", "json", "md", "html", "xlsx" };
 	size_t i;
 
 	for (i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -111,43 +114,6 @@ pj_strwidth(const char *s)
 	return w;
 }
 
-enum { IT_LINE, IT_TABLE };
-
-typedef struct item {
-	int kind;
-	size_t text;		/* IT_LINE: the line; IT_TABLE: the title (or SIZE_MAX) */
-	int ncols;
-	char align[MAXCOLS];
-	size_t first;		/* index of the header's first cell in doc->cells */
-	size_t ncells;		/* header included */
-	pj_rows_fn src;		/* rows given at rendering (pj_doc_rows) */
-	void *sctx;
-} item;
-
-/* Where rendered rows go: text measures the widths in a first pass. */
-typedef struct out {
-	pj_format fmt;
-	FILE *f;
-	int measure;
-	size_t w[MAXCOLS];
-	size_t row;		/* rows written (md: the header is row 0) */
-} out;
-
-struct pj_doc {
-	char *arena;		/* every string, NUL-terminated, one after another */
-	size_t alen, acap;
-	size_t *cells;		/* offsets into arena */
-	size_t ncells, ccap;
-	item *items;
-	size_t nitems, icap;
-	int err;
-	/* While a row source runs: its table, its output, and where its row
-	 * starts in arena and cells (everything after is the pending row). */
-	const item *st;
-	out *sout;
-	size_t amark, cmark;
-};
-
 pj_doc *
 pj_doc_new(void)
 {
@@ -244,6 +210,7 @@ add_item(pj_doc *doc, int kind)
 	memset(it, 0, sizeof *it);
 	it->kind = kind;
 	it->text = SIZE_MAX;
+	it->name = SIZE_MAX;
 	it->first = doc->ncells;
 	return it;
 }
@@ -277,24 +244,92 @@ close_row(pj_doc *doc)
 		add_cell(doc, store(doc, "%s", ""));
 }
 
+static void
+vline(pj_doc *doc, int kind, const char *fmt, va_list ap)
+{
+	item *it;
+
+	close_row(doc);
+	if ((it = add_item(doc, kind)) != NULL)
+		it->text = vstore(doc, fmt, ap);
+}
+
 void
 pj_doc_line(pj_doc *doc, const char *fmt, ...)
 {
 	va_list ap;
-	item *it;
 
-	close_row(doc);
-	if ((it = add_item(doc, IT_LINE)) == NULL)
-		return;
 	va_start(ap, fmt);
-	it->text = vstore(doc, fmt, ap);
+	vline(doc, IT_LINE, fmt, ap);
 	va_end(ap);
 }
 
 void
-pj_doc_table(pj_doc *doc, const char *title, const char *align, ...)
+pj_doc_title(pj_doc *doc, const char *fmt, ...)
 {
 	va_list ap;
+
+	va_start(ap, fmt);
+	vline(doc, IT_TITLE, fmt, ap);
+	va_end(ap);
+}
+
+/* The current table, or NULL (doc->err set: a bug of the caller). */
+static item *
+cur_table(pj_doc *doc)
+{
+	if (doc->nitems == 0 || doc->items[doc->nitems - 1].kind != IT_TABLE) {
+		doc->err = EINVAL;
+		return NULL;
+	}
+	return &doc->items[doc->nitems - 1];
+}
+
+void
+pj_doc_name(pj_doc *doc, const char *name)
+{
+	size_t off;
+
+	if (cur_table(doc) && (off = store(doc, "%s", name)) != SIZE_MAX)
+		doc->items[doc->nitems - 1].name = off;
+}
+
+void
+pj_doc_chart(pj_doc *doc, unsigned columns)
+{
+	item *t = cur_table(doc);
+
+	if (t)
+		t->chart = columns;
+}
+
+void
+pj_doc_lang(pj_doc *doc, int ja)
+{
+	doc->ja = ja;
+}
+
+void
+pj_doc_encoding(pj_doc *doc, pj_encoding enc)
+{
+	doc->enc = enc;
+}
+
+void
+pj_doc_generated(pj_doc *doc, int64_t unix_seconds)
+{
+	doc->generated = (time_t)unix_seconds;
+}
+
+const char *
+pj_doc_errmsg(const pj_doc *doc)
+{
+	return doc->errmsg;
+}
+
+void
+pj_doc_tablev(pj_doc *doc, const char *title, const char *align, const char *const *heads)
+{
 	item *it;
 	int i, n = (int)strlen(align);
 
@@ -309,13 +344,42 @@ pj_doc_table(pj_doc *doc, const char *title, const char *align, ...)
 	memcpy(it->align, align, (size_t)n);
 	if (title)
 		doc->items[doc->nitems - 1].text = store(doc, "%s", title);
-	va_start(ap, align);
 	for (i = 0; i < n; i++)
-		add_cell(doc, store(doc, "%s", va_arg(ap, const char *)));
-	va_end(ap);
+		add_cell(doc, store(doc, "%s", heads[i]));
 }
 
-static void row_out(const pj_doc *doc, const item *t, const size_t *cells, out *o);
+void
+pj_doc_table(pj_doc *doc, const char *title, const char *align, ...)
+{
+	const char *heads[MAXCOLS];
+	va_list ap;
+	int i, n = (int)strlen(align);
+
+	va_start(ap, align);
+	for (i = 0; i < n && i < MAXCOLS; i++)
+		heads[i] = va_arg(ap, const char *);
+	va_end(ap);
+	pj_doc_tablev(doc, title, align, heads);
+}
+
+static void row_out(pj_doc *doc, const item *t, const size_t *cells, out *o);
+static int render_items(pj_doc *doc, out *o);
+
+/* A column added to the table just started, before any row: a tool adds
+ * optional columns (the names of --names) without a second header list. */
+void
+pj_doc_column(pj_doc *doc, char align, const char *header)
+{
+	item *t;
+
+	if (doc->nitems == 0 || (t = &doc->items[doc->nitems - 1])->kind != IT_TABLE ||
+	    t->ncells != (size_t)t->ncols || t->src != NULL || t->ncols >= MAXCOLS) {
+		doc->err = EINVAL;	/* a bug of the caller */
+		return;
+	}
+	t->align[t->ncols++] = align;
+	add_cell(doc, store(doc, "%s", header));
+}
 
 /* Writes the pending row of a row source (padded) and forgets it. */
 static void
@@ -385,10 +449,45 @@ pj_doc_footer(pj_doc *doc, const pj_prov *prov, int ja)
 	char hex[2 * JN_HASH_LEN + 1];
 
 	pj_hex(prov->hash, JN_HASH_LEN, hex);
+	doc->prov = *prov;
+	doc->has_prov = 1;
 	if (ja)
-		pj_doc_line(doc, "集計元: seq %llu（ハッシュ %s）", (unsigned long long)prov->seq, hex);
+		pj_doc_title(doc, "集計元: seq %llu（ハッシュ %s）", (unsigned long long)prov->seq, hex);
 	else
-		pj_doc_line(doc, "computed from seq %llu, hash %s", (unsigned long long)prov->seq, hex);
+		pj_doc_title(doc, "computed from seq %llu, hash %s", (unsigned long long)prov->seq, hex);
+	if (!doc->err)
+		doc->items[doc->nitems - 1].kind = IT_PROV;
+}
+
+/* Converts the UTF-8 cell s to CP932 in o->cbuf: the converted cell, or
+ * NULL (doc->err EILSEQ or ENOMEM, doc->errmsg naming the character). */
+static const char *
+to_sjis(pj_doc *doc, const char *s, out *o)
+{
+	size_t len = strlen(s), need = 2 * len + 1;
+	char *in = (char *)s, *op;
+	size_t inleft = len, outleft;
+
+	if (grow((void **)&o->cbuf, &o->ccap, need, 1)) {
+		doc->err = ENOMEM;
+		return NULL;
+	}
+	op = o->cbuf;
+	outleft = o->ccap - 1;
+	iconv(o->cd, NULL, NULL, NULL, NULL);
+	if (iconv(o->cd, &in, &inleft, &op, &outleft) == (size_t)-1) {
+		/* CP932 is never longer than UTF-8, so the room was enough:
+		 * the character at in is not in CP932 (or not UTF-8). */
+		size_t n = 1;
+		while (n < inleft && n < 4 && ((unsigned char)in[n] & 0xC0) == 0x80)
+			n++;
+		snprintf(doc->errmsg, sizeof doc->errmsg,
+		    "'%.*s' in '%.60s' has no Shift_JIS (CP932) code", (int)n, in, s);
+		doc->err = EILSEQ;
+		return NULL;
+	}
+	*op = '\0';
+	return o->cbuf;
 }
 
 /* Writes s with the characters a format cannot carry replaced or escaped;
@@ -441,11 +540,18 @@ pad(size_t n, FILE *f)
 
 /* One row of table t (cells: offsets of its ncols cells) to o. */
 static void
-row_out(const pj_doc *doc, const item *t, const size_t *cells, out *o)
+row_out(pj_doc *doc, const item *t, const size_t *cells, out *o)
 {
 	FILE *f = o->f;
 	int c;
 
+	if (doc->err)
+		return;	/* a failed row stops the table */
+	if (o->emit) {
+		o->emit(doc, t, cells, o);
+		o->row++;
+		return;
+	}
 	if (o->measure) {
 		for (c = 0; c < t->ncols; c++) {
 			size_t cw = pj_strwidth(doc->arena + cells[c]);
@@ -487,9 +593,13 @@ row_out(const pj_doc *doc, const item *t, const size_t *cells, out *o)
 		break;
 	default:
 		for (c = 0; c < t->ncols; c++) {
+			const char *s = doc->arena + cells[c];
+
+			if (o->cd != (iconv_t)-1 && (s = to_sjis(doc, s, o)) == NULL)
+				return;
 			if (c > 0)
 				fputc(o->fmt == PJ_FMT_CSV ? ',' : '\t', f);
-			put_cell(doc->arena + cells[c], o->fmt, f);
+			put_cell(s, o->fmt, f);
 		}
 		fputs(o->fmt == PJ_FMT_CSV ? "\r\n" : "\n", f);
 		break;
@@ -498,16 +608,16 @@ row_out(const pj_doc *doc, const item *t, const size_t *cells, out *o)
 }
 
 /* The rows of t, stored then streamed, to o.  0 or an error. */
-static int
-rows_out(pj_doc *doc, const item *t, out *o)
+int
+pjd_rows_out(pj_doc *doc, const item *t, out *o)
 {
 	size_t i, nrows = t->ncells / t->ncols;
 	int rc;
 
-	for (i = 0; i < nrows; i++)
+	for (i = 0; i < nrows && !doc->err; i++)
 		row_out(doc, t, doc->cells + t->first + i * t->ncols, o);
-	if (t->src == NULL)
-		return 0;
+	if (t->src == NULL || doc->err)
+		return doc->err;
 	doc->st = t;
 	doc->sout = o;
 	doc->amark = doc->alen;
@@ -522,25 +632,25 @@ rows_out(pj_doc *doc, const item *t, out *o)
 }
 
 static int
-render_table(pj_doc *doc, const item *t, pj_format fmt, FILE *f)
+render_table(pj_doc *doc, const item *t, out *o)
 {
-	out o;
+	pj_format fmt = o->fmt;
+	FILE *f = o->f;
 	int rc;
 
-	memset(&o, 0, sizeof o);
-	o.fmt = fmt;
-	o.f = f;
+	memset(o->w, 0, sizeof o->w);
+	o->row = 0;
 	if (fmt == PJ_FMT_TEXT) {
-		o.measure = 1;
-		if ((rc = rows_out(doc, t, &o)) != 0)
+		o->measure = 1;
+		if ((rc = pjd_rows_out(doc, t, o)) != 0)
 			return rc;
-		o.measure = 0;
+		o->measure = 0;
 	}
 	if (t->text != SIZE_MAX && fmt == PJ_FMT_TEXT)
 		fprintf(f, "%s\n", doc->arena + t->text);
 	else if (t->text != SIZE_MAX && fmt == PJ_FMT_MD)
 		fprintf(f, "**%s**\n\n", doc->arena + t->text);
-	if ((rc = rows_out(doc, t, &o)) != 0)
+	if ((rc = pjd_rows_out(doc, t, o)) != 0)
 		return rc;
 	if (fmt == PJ_FMT_TEXT || fmt == PJ_FMT_MD)
 		fputc('\n', f);
@@ -550,16 +660,47 @@ render_table(pj_doc *doc, const item *t, pj_format fmt, FILE *f)
 int
 pj_doc_render(pj_doc *doc, pj_format fmt, FILE *f)
 {
+	out o;
+	int rc;
+
+	close_row(doc);
+	doc->errmsg[0] = '\0';
+	if (doc->err)
+		return doc->err;
+	if (fmt == PJ_FMT_HTML)
+		return pj_doc_html(doc, f);
+	memset(&o, 0, sizeof o);
+	o.fmt = fmt;
+	o.f = f;
+	o.cd = (iconv_t)-1;
+	if (fmt == PJ_FMT_CSV && doc->enc == PJ_ENC_SJIS &&
+	    (o.cd = iconv_open("CP932", "UTF-8")) == (iconv_t)-1)
+		return errno;
+	if (fmt == PJ_FMT_CSV && doc->enc == PJ_ENC_UTF8)
+		fputs("\xEF\xBB\xBF", f);	/* the mark Excel needs to read UTF-8 */
+	rc = render_items(doc, &o);
+	if (o.cd != (iconv_t)-1)
+		iconv_close(o.cd);
+	free(o.cbuf);
+	if (rc == EILSEQ)
+		doc->err = 0;	/* the document is good: only this encoding failed */
+	if (rc == 0 && (fflush(f) != 0 || ferror(f)))
+		rc = EIO;
+	return rc;
+}
+
+static int
+render_items(pj_doc *doc, out *o)
+{
+	pj_format fmt = o->fmt;
+	FILE *f = o->f;
 	size_t i;
 	int tables = 0, rc;
 
-	close_row(doc);
-	if (doc->err)
-		return doc->err;
 	for (i = 0; i < doc->nitems; i++) {
 		const item *it = &doc->items[i];
 
-		if (it->kind == IT_LINE) {
+		if (it->kind != IT_TABLE) {
 			if (fmt == PJ_FMT_TEXT)
 				fprintf(f, "%s\n", doc->arena + it->text);
 			else if (fmt == PJ_FMT_MD && doc->arena[it->text])
@@ -570,12 +711,32 @@ pj_doc_render(pj_doc *doc, pj_format fmt, FILE *f)
 			return EINVAL;
 		if ((fmt == PJ_FMT_TSV || fmt == PJ_FMT_CSV) && tables++ > 0)
 			fputs(fmt == PJ_FMT_CSV ? "\r\n" : "\n", f);
-		if ((rc = render_table(doc, it, fmt, f)) != 0)
+		if ((rc = render_table(doc, it, o)) != 0)
 			return rc;
 	}
-	if (fflush(f) != 0 || ferror(f))
-		return EIO;
 	return 0;
+}
+
+int
+pjd_cell_number(const char *s, long long *v)
+{
+	char *end;
+
+	if (!((*s >= '0' && *s <= '9') || ((*s == '-' || *s == '+') && s[1] >= '0' && s[1] <= '9')))
+		return -1;
+	errno = 0;
+	*v = strtoll(s, &end, 10);
+	return *end == '\0' && errno == 0 ? 0 : -1;
+}
+
+void
+pjd_generated(const pj_doc *doc, char buf[21])
+{
+	time_t t = doc->generated ? doc->generated : time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 int

@@ -7,7 +7,11 @@
  *         characters count two columns), a blank line after each table;
  *   md    lines as paragraphs, tables as Markdown pipe tables;
  *   tsv   the tables only: a header row and rows, tab-separated;
- *   csv   the tables only, RFC 4180 (quoted when needed, CRLF line ends).
+ *   csv   the tables only, RFC 4180 (quoted when needed, CRLF line ends),
+ *         UTF-8 with a byte order mark, or Shift_JIS (CP932, no mark);
+ *   html  one self-contained page: title, lines, tables with their bar
+ *         charts (inline SVG), the provenance stamp (html.h);
+ *   xlsx  a workbook, one sheet a table and a provenance sheet (xlsx.h).
  * JSON is shaped per tool (BRIEF section 8), so tools build it with jansson;
  * pj_json_* here add the provenance keys and print it.
  *
@@ -28,10 +32,19 @@ typedef enum pj_format {
 	PJ_FMT_TSV,
 	PJ_FMT_CSV,
 	PJ_FMT_JSON,
-	PJ_FMT_MD
+	PJ_FMT_MD,
+	PJ_FMT_HTML,
+	PJ_FMT_XLSX
 } pj_format;
 
-/* "text", "tsv", "csv", "json", "md": 0, or -1 for anything else. */
+/* Character encodings of csv. */
+typedef enum pj_encoding {
+	PJ_ENC_UTF8 = 0,	/* with a byte order mark */
+	PJ_ENC_SJIS		/* CP932 (Windows' Shift_JIS), no mark */
+} pj_encoding;
+
+/* "text", "tsv", "csv", "json", "md", "html", "xlsx": 0, or -1 for
+ * anything else. */
 int pj_format_parse(const char *s, pj_format *fmt);
 
 /* Display width in terminal columns of one code point (0 for combining marks
@@ -45,12 +58,31 @@ typedef struct pj_doc pj_doc;
 pj_doc *pj_doc_new(void);		/* NULL when out of memory */
 void pj_doc_free(pj_doc *doc);		/* accepts NULL */
 
-/* A line of text (text and md only). */
+/* The document's title: a line in text and md, the <title> and <h1> of
+ * html, the first row of the xlsx provenance sheet. */
+void pj_doc_title(pj_doc *doc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A line of text (text, md and html; xlsx: the provenance sheet). */
 void pj_doc_line(pj_doc *doc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Starts a table: title may be NULL (none); align holds one letter per
  * column, 'l' or 'r'; the headers follow as ncols strings. */
 void pj_doc_table(pj_doc *doc, const char *title, const char *align, ...);
+/* The same with the headers in an array (as many as align has letters). */
+void pj_doc_tablev(pj_doc *doc, const char *title, const char *align, const char *const *heads);
+
+/* A short name of the current table: the xlsx sheet name (cut to 31
+ * characters) and the html id; the title (or "table N") when not given. */
+void pj_doc_name(pj_doc *doc, const char *name);
+
+/* Draws columns of the current table (bit c: column c, a number column) as
+ * bars labelled by column 0 in html (a chart after the table): one series
+ * a column.  Stored rows only; text, md, tsv, csv and xlsx ignore it. */
+void pj_doc_chart(pj_doc *doc, unsigned columns);
+
+/* Adds a column (align 'l' or 'r', its header) at the end of the table
+ * just started, before its first row. */
+void pj_doc_column(pj_doc *doc, char align, const char *header);
 
 /* Rows of the current table: pj_doc_row() starts one, pj_doc_cell() adds
  * its cells in column order. */
@@ -69,12 +101,25 @@ void pj_doc_cell(pj_doc *doc, const char *fmt, ...) __attribute__((format(printf
 typedef int (*pj_rows_fn)(void *ctx, pj_doc *doc);
 void pj_doc_rows(pj_doc *doc, pj_rows_fn fn, void *ctx);
 
-/* The provenance line: "computed from seq N, hash H" (or in Japanese). */
+/* The provenance line: "computed from seq N, hash H" (or in Japanese); html
+ * and xlsx also stamp seq, hash and the time of generation. */
 void pj_doc_footer(pj_doc *doc, const pj_prov *prov, int ja);
 
-/* Writes doc to f in fmt (not PJ_FMT_JSON).  0, ENOMEM (an earlier
- * allocation failed), EIO, or the error of a row source. */
+/* How to render: the language of html's lang attribute and of the labels
+ * the renderers add (default en); the encoding of csv (default UTF-8); the
+ * time stamped in html and xlsx (default: the time of rendering). */
+void pj_doc_lang(pj_doc *doc, int ja);
+void pj_doc_encoding(pj_doc *doc, pj_encoding enc);
+void pj_doc_generated(pj_doc *doc, int64_t unix_seconds);
+
+/* Writes doc to f in fmt (not PJ_FMT_JSON nor PJ_FMT_XLSX: pj_doc_xlsx()
+ * writes a file).  0, ENOMEM (an earlier allocation failed), EIO, EILSEQ
+ * (csv in Shift_JIS: a character CP932 does not have, named by
+ * pj_doc_errmsg()), or the error of a row source. */
 int pj_doc_render(pj_doc *doc, pj_format fmt, FILE *f);
+
+/* What the last failed rendering was about, or "" (valid until the next). */
+const char *pj_doc_errmsg(const pj_doc *doc);
 
 /* Adds "at_seq" and "head_hash" to obj; prints obj compactly with a newline.
  * Both return 0 or ENOMEM/EIO. */

@@ -35,7 +35,8 @@ say "a new journal in $J"
 oyako -J "$J" init || die "oyako init failed"
 
 say "generating FY$fy of a city like the seed's (450 births a year, seed 1)"
-oyako-gen --seed 1 --births 450 --fy "$fy" --until "$end" --stats -o "$dir/city.jsonl" 2>"$dir/gen.stats" ||
+oyako-gen --seed 1 --births 450 --fy "$fy" --until "$end" --stats -o "$dir/city.jsonl" \
+    --persons "$dir/persons.jsonl" 2>"$dir/gen.stats" ||
 	die "oyako-gen failed: $(cat "$dir/gen.stats")"
 head -1 "$dir/gen.stats"
 echo "first line of $dir/city.jsonl:"
@@ -82,6 +83,31 @@ if have oyako-risk; then
 	PY
 fi
 
+# Person data: the key lives beside the journal's folder, never in it.
+key="$dir/demo.key"
+names=0
+say "person data: a master key in $key (outside the journal), the families' names imported"
+if have oyako-key && have oyako-person; then
+	oyako key init "$key" || die "oyako key init failed"
+	OYAKO_KEY_FILE=$key
+	export OYAKO_KEY_FILE
+	oyako -J "$J" person import "$dir/persons.jsonl" || die "oyako person import failed"
+	echo "first line of $dir/persons.jsonl:"
+	head -1 "$dir/persons.jsonl"
+	names=1
+fi
+
+if [ "$names" = 1 ] && have oyako-caseload; then
+	say "oyako caseload --as-of $end --coordinator C01 --names   (names from the vault; the read is logged)"
+	oyako -J "$J" caseload --as-of "$end" --coordinator C01 --names --purpose "demo" --format tsv |
+	    awk -F '\t' 'NR > 1 && NR <= 9 { printf "  %s  %-8s  %s (%s)\n", $3, $5, $12, $13 }'
+	say "oyako person find   (the kana without its space, or in katakana, finds the family)"
+	kana=$(head -1 "$dir/persons.jsonl" | sed 's/.*"kana":"\([^"]*\)".*/\1/' | tr -d ' ')
+	oyako -J "$J" person find "$kana" --purpose "demo"
+	say "oyako audit --access   (who read whose data, when, why)"
+	oyako -J "$J" audit --access --format tsv | awk -F '\t' '{ printf "  %s  %s  %s  %s  %s\n", $1, $2, $3, $4, $5 }'
+fi
+
 say "oyako verify"
 oyako -J "$J" verify || die "oyako verify failed"
 
@@ -97,4 +123,8 @@ Try next (the journal stays in $dir):
   oyako -J /tmp/japan init && oyako-gen --births 730000 --fy $fy --until $end | oyako -J /tmp/japan import -
                                            # all of Japan: ~8 million events
   man tools/oyako-gen/oyako-gen.1
+  export OYAKO_KEY_FILE=$key               # person data (specs/vault.md)
+  oyako caseload --as-of $end --names --coordinator C02
+  oyako person show \$(head -1 $dir/persons.jsonl | cut -d'"' -f4)
+  oyako forget \$(head -1 $dir/persons.jsonl | cut -d'"' -f4) --reason "asked to be forgotten"
 EOT

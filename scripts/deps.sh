@@ -16,6 +16,8 @@ for pair in sqlite3:sqlite3 valgrind:valgrind python3:python3 mdb_stat:lmdb-util
 	cmd=${pair%%:*} pkg=${pair#*:}
 	command -v "$cmd" >/dev/null 2>&1 || need="$need $pkg"
 done
+# Japanese glyphs for the browser tests' screenshots and the printed reports.
+[ -d /usr/share/fonts/opentype/noto ] || need="$need fonts-noto-cjk"
 # The tests read what we write with real readers, in Debian's own python3
 # (/usr/bin/python3: a python3 earlier on PATH may not see these modules).
 for pair in openpyxl:python3-openpyxl selenium:python3-selenium; do

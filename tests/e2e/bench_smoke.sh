@@ -12,10 +12,14 @@ BB=$TOP/build/bench
 
 test_expect_success 'bench/run.sh prints every row of the table' '
 	BENCH_EVENTS_SMALL=2000 BENCH_EVENTS_MEDIUM=0 BENCH_RUNS=1 BENCH_APPENDS=3 \
+	    BENCH_VAULT_OPEN=60 BENCH_VAULT_FIND=60 \
 	    BENCH_DIR="$TMP/data" BENCH_RESULTS="$TMP/results.md" \
 	    sh "$TOP/bench/run.sh" >table 2>log &&
 	for step in import export verify annual risk caseload; do
 		grep -E "^\| $step +\| +[0-9]+ \| +[0-9.]+ ms" table || return 1
+	done &&
+	for step in import risk caseload; do
+		grep -E "^\| $step --jobs 1 +\| +[0-9]+ \| +[0-9.]+ ms" table || return 1
 	done &&
 	test_grep "| fdatasync 4 KiB (disk limit) |" table &&
 	test_grep "| append, library (jn_append1) |" table &&
@@ -23,7 +27,9 @@ test_expect_success 'bench/run.sh prints every row of the table' '
 	for step in annual risk caseload; do
 		test_grep "| $step, 12 years: memory " table || return 1
 	done &&
-	test $(grep -c "| pass |\|| MISS |" table) -eq 8
+	test_grep "| caseload --names, " table && test_grep "| person import " table &&
+	test_grep "| find, " table && test_grep "| person find, oyako process " table &&
+	test $(grep -c "| pass |\|| MISS |" table) -eq 10
 '
 
 test_expect_success 'the SQL of the bench agrees with oyako' '

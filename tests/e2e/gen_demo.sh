@@ -12,6 +12,11 @@ test_expect_success 'the demo prints the tables, caseloads, flags and the verify
 	    no-happybaby missed-checkup no-contact no-coordinator; do
 		grep -q "^  $flag  *[1-9]" demo.out || return 1
 	done &&
+	test_grep "imported person data of" demo.out &&
+	test "$(ls "$TMP"/oyako-demo.*/journal | grep -c key)" -eq 1 &&
+	ls "$TMP"/oyako-demo.*/demo.key >/dev/null &&
+	grep -q "^  [0-9a-f-]\{36\}  [a-z]*  *[^ ].* (.*)$" demo.out &&
+	grep -q "^  [0-9]*  [0-9T:.-]*Z  [^ ]*  demo  [0-9]*$" demo.out &&
 	grep -q "^verified [0-9]* events, head seq [0-9]*, head hash [0-9a-f]\{64\}" demo.out &&
 	test_grep "Try next" demo.out
 '

@@ -75,4 +75,17 @@ test_expect_success '--as-of defaults to today (OYAKO_TODAY)' '
 	oyako-risk -J j --format json --as-of 2025-10-01 >b && test_cmp a b
 '
 
+test_expect_success '--coordinator keeps the flags of the cases of that coordinator' '
+	oyako-risk -J j --as-of 2025-10-01 --format json >all &&
+	oyako-risk -J j --as-of 2025-10-01 --format json --coordinator C01 >c01 &&
+	python3 -c "
+import json
+a = json.load(open(\"all\"))[\"flags\"]
+c = json.load(open(\"c01\"))[\"flags\"]
+assert c == [f for f in a if f[\"coordinator\"] == \"C01\"], c
+assert c and len(c) < len(a), (len(c), len(a))" &&
+	oyako-risk -J j --as-of 2025-10-01 --format json --coordinator C99 >none &&
+	grep -q "\"flags\":\[\]" none
+'
+
 test_done

@@ -7,6 +7,7 @@
 # runs them in full.
 
 JTAMPER=$TOP/build/tests/tools/jtamper
+VTAMPER=$TOP/build/tests/tools/vtamper
 FAILSO=$TOP/build/tests/faults/fail.so
 if [ "${OYAKO_QUICK:-0}" = 1 ]; then
 	QUICK=1

@@ -17,6 +17,7 @@
 #include "annual.h"
 #include "audit.h"
 #include "cases.h"
+#include "parallel.h"
 
 #define CASE_A "aaaaaaaa-0000-4000-8000-000000000001"
 #define CASE_B "bbbbbbbb-0000-4000-8000-000000000002"
@@ -108,8 +109,9 @@ typedef struct view {
 	pj_prov prov;
 } view;
 
+/* look_at() with the replay in jobs partitions. */
 static void
-look_at(view *v, const char *id, const char *d, uint64_t at_seq)
+look_at_jobs(view *v, const char *id, const char *d, uint64_t at_seq, unsigned jobs)
 {
 	uint8_t bin[JN_ID_LEN];
 	const pj_case *c;
@@ -118,12 +120,46 @@ look_at(view *v, const char *id, const char *d, uint64_t at_seq)
 	pj_rules_default(&v->r);
 	assert_int_equal(pj_model_init(&v->m, day(d)), 0);
 	v->m.evict_days = v->r.infant_days;
-	assert_int_equal(pj_model_replay(&v->m, env, at_seq, &v->prov), 0);
+	assert_int_equal(pj_model_replay_jobs(&v->m, env, at_seq, jobs, &v->prov), 0);
 	assert_int_equal(jn_uuid_parse(jn_str_c(id), bin), 0);
 	c = pj_model_case(&v->m, bin, 0, NULL);
 	v->found = c != NULL && c->exists;
 	if (c)
 		pj_case_status(&v->m, c, &v->r, &v->st);
+}
+
+/* Every look at a case also replays in 2 and 3 partitions (parallel.h),
+ * which must find the same: the same open case with the same status (the
+ * district by its name: the merge numbers names anew), the same staff and
+ * provenance. */
+static void
+look_at(view *v, const char *id, const char *d, uint64_t at_seq)
+{
+	unsigned jobs;
+
+	look_at_jobs(v, id, d, at_seq, 1);
+	for (jobs = 2; jobs <= 3; jobs++) {
+		view w;
+		pj_status a = v->st, b;
+
+		look_at_jobs(&w, id, d, at_seq, jobs);
+		b = w.st;
+		assert_int_equal(w.prov.seq, v->prov.seq);
+		assert_memory_equal(w.prov.hash, v->prov.hash, JN_HASH_LEN);
+		assert_int_equal(w.m.nstaff, v->m.nstaff);
+		/* A case that is not open may stay behind in its partition:
+		 * the outputs show open cases only. */
+		assert_int_equal(w.found && b.open, v->found && a.open);
+		if (v->found && a.open) {
+			assert_int_equal(b.district == PJ_NONE, a.district == PJ_NONE);
+			if (a.district != PJ_NONE)
+				assert_string_equal(pj_names_str(w.m.names, b.district),
+				    pj_names_str(v->m.names, a.district));
+			a.district = b.district = 0;
+			assert_memory_equal(&a, &b, sizeof a);
+		}
+		pj_model_free(&w.m);
+	}
 }
 
 /* The flags of case id at d, as a bit set; -1 when the case is not open. */
@@ -798,6 +834,101 @@ test_uuid_fast(void **state)
 	}
 }
 
+/* Two cases in two partitions, each with a district of its own, first
+ * seen in its partition: both get the same name index there, and only the
+ * merge's renaming keeps them apart.  look_at() compares each with one
+ * replay; the meeting lists the case of partition 1, whose "shared" must
+ * come along. */
+static void
+test_partitions_merge(void **state)
+{
+	char id[2][37], stream[64], data[256];
+	unsigned i, k;
+	view v;
+
+	for (i = 0, k = 0; k < 2; i++) {
+		snprintf(id[k], sizeof id[k], "cccccccc-0000-4000-8000-%012u", i);
+		snprintf(stream, sizeof stream, "case:%s", id[k]);
+		if (pj_case_part(jn_str_c(stream), 2) == k)
+			k++;
+	}
+	staff();
+	for (k = 0; k < 2; k++) {
+		snprintf(stream, sizeof stream, "case:%s", id[k]);
+		snprintf(data, sizeof data, "{\"district\":\"%s\",\"due_date\":\"2025-12-01\","
+		    "\"support_needed\":%s}", k ? "east" : "west", k ? "true" : "false");
+		add("handbook.issued", stream, "2025-04-01", data);
+	}
+	snprintf(data, sizeof data, "{\"kind\":\"handbook\",\"cases\":[\"%s\"]}", id[1]);
+	add("meeting.held", "meeting:m1", "2025-04-10", data);
+	for (k = 0; k < 2; k++) {
+		look_at(&v, id[k], "2025-06-01", 0);
+		assert_true(v.found && v.st.open);
+		assert_string_equal(pj_names_str(v.m.names, v.st.district), k ? "east" : "west");
+		assert_int_equal(!!(v.st.flags & F(NOT_SHARED)), k == 0);
+		assert_int_equal(!!(v.st.flags & F(SUPPORT_NEEDED)), k == 1);
+		pj_model_free(&v.m);
+	}
+}
+
+/* pj_model_reserve: the cases there stay findable, and the reserved ones
+ * are created without moving the records. */
+static void
+test_model_reserve(void **state)
+{
+	pj_model m;
+	uint8_t id[JN_ID_LEN];
+	const pj_case *before;
+	uint32_t i;
+	int rc = 0;
+
+	(void)state;
+	assert_int_equal(pj_model_init(&m, 0), 0);
+	memset(id, 0, sizeof id);
+	for (i = 0; i < 100; i++) {
+		memcpy(id, &i, sizeof i);
+		assert_non_null(pj_model_case(&m, id, 1, &rc));
+	}
+	assert_int_equal(pj_model_reserve(&m, 5000), 0);
+	assert_true(m.nslots >= 2 * 5100 && m.ccap >= 5100);
+	before = m.cases;
+	for (i = 0; i < 5100; i++) {
+		memcpy(id, &i, sizeof i);
+		assert_non_null(pj_model_case(&m, id, i >= 100, &rc));
+	}
+	assert_ptr_equal(m.cases, before);
+	assert_int_equal(m.nlive, 5100);
+	pj_model_free(&m);
+}
+
+/* pj_case_part: every partition gets a share of the cases, the same for
+ * a case in upper or lower case, and other streams are for all (n). */
+static void
+test_case_part(void **state)
+{
+	char s[64];
+	unsigned n, i, count[3];
+
+	for (n = 2; n <= 3; n++) {
+		memset(count, 0, sizeof count);
+		for (i = 0; i < 3000; i++) {
+			unsigned k;
+
+			snprintf(s, sizeof s, "case:00000000-0000-4000-8000-%012u", i);
+			k = pj_case_part(jn_str_c(s), n);
+			assert_true(k < n);
+			count[k]++;
+		}
+		for (i = 0; i < n; i++)
+			assert_true(count[i] > 3000 / n / 2);
+	}
+	assert_int_equal(pj_case_part(jn_str_c(CA), 3),
+	    pj_case_part(jn_str_c("case:AAAAAAAA-0000-4000-8000-000000000001"), 3));
+	assert_int_equal(pj_case_part(jn_str_c("staff:C01"), 3), 3);
+	assert_int_equal(pj_case_part(jn_str_c("meeting:2025-04"), 2), 2);
+	assert_int_equal(pj_case_part(jn_str_c(CA "0"), 2), 2);
+}
+
 static void
 test_recorded_day(void **state)
 {
@@ -915,6 +1046,9 @@ main(void)
 		T(test_replay_retracted_hook),
 		cmocka_unit_test(test_uuid_fast),
 		cmocka_unit_test(test_recorded_day),
+		cmocka_unit_test(test_case_part),
+		cmocka_unit_test(test_model_reserve),
+		T(test_partitions_merge),
 		T(test_audit_counts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

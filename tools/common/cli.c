@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -131,6 +132,32 @@ bad:
 	cli_error("option '%s': '%s' is not a number from 0 to %llu", opt, s ? s : "",
 	    (unsigned long long)max);
 	return -1;
+}
+
+int
+cli_parse_jobs(const char *s, unsigned max, unsigned *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	if (s && *s >= '1' && *s <= '9' && (v = strtoul(s, &end, 10), errno == 0) &&
+	    *end == '\0' && v <= max) {
+		*out = (unsigned)v;
+		return 0;
+	}
+	cli_error("option '--jobs': '%s' is not a number from 1 to %u", s ? s : "", max);
+	return -1;
+}
+
+unsigned
+cli_jobs_default(unsigned max)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return 1;
+	return n > (long)max ? max : (unsigned)n;
 }
 
 int

@@ -44,6 +44,10 @@ int cli_open(const char *path, unsigned flags, jn_env **envp);
  * option) otherwise. */
 int cli_parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out);
 int cli_parse_date(const char *opt, const char *s, int32_t *dayp);
+/* --jobs N: 1..max; -1 after an error naming the option. */
+int cli_parse_jobs(const char *s, unsigned max, unsigned *out);
+/* The default of --jobs: the CPUs online, 1..max. */
+unsigned cli_jobs_default(unsigned max);
 /* "2025", "R7", "r7", "令和7": the fiscal year starting April 1 of that year. */
 int cli_parse_fy(const char *opt, const char *s, int *fyp);
 

@@ -14,9 +14,14 @@
 #include "table.h"
 #include "cases.h"
 #include "jsonw.h"
+#include "parallel.h"
 
 /* Option codes of the long-only common options (beyond any char). */
-enum { PO_AT_SEQ = 0x100, PO_AS_OF, PO_FORMAT, PO_LANG, PO_HELP, PO_FIRST_FREE };
+enum { PO_AT_SEQ = 0x100, PO_AS_OF, PO_FORMAT, PO_LANG, PO_HELP, PO_ENCODING, PO_JOBS, PO_FIRST_FREE };
+
+/* The short options every tool takes, for getopt_long(). */
+#define PO_SHORTOPTS "J:o:"
+
 
 /* The common entries of a tool's option table, first in it. */
 #define PO_LONGOPTS \
@@ -24,8 +29,12 @@ enum { PO_AT_SEQ = 0x100, PO_AS_OF, PO_FORMAT, PO_LANG, PO_HELP, PO_FIRST_FREE }
 	{ "at-seq", required_argument, NULL, PO_AT_SEQ }, \
 	{ "format", required_argument, NULL, PO_FORMAT }, \
 	{ "lang", required_argument, NULL, PO_LANG }, \
-	{ "help", no_argument, NULL, PO_HELP }
+	{ "help", no_argument, NULL, PO_HELP }, \
+	{ "output", required_argument, NULL, 'o' }, \
+	{ "encoding", required_argument, NULL, PO_ENCODING }
 #define PO_ASOF_LONGOPT { "as-of", required_argument, NULL, PO_AS_OF }
+/* --jobs N: the case model's replay in N partitions (po_cases_run()). */
+#define PO_JOBS_LONGOPT { "jobs", required_argument, NULL, PO_JOBS }
 
 typedef struct po_opts {
 	const char *journal;	/* -J, NULL: cli_journal_path() decides */
@@ -35,6 +44,11 @@ typedef struct po_opts {
 	int ja;			/* --lang (or the locale) is Japanese */
 	const char *lang_opt;
 	int help;
+	pj_encoding enc;	/* --encoding (csv) */
+	int enc_opt;		/* --encoding was given */
+	const char *output;	/* -o FILE, NULL: stdout */
+	unsigned jobs;		/* --jobs, default: the CPUs online (at most PJ_JOBS_MAX) */
+	int writable;		/* open the journal read-write (--names records the read) */
 } po_opts;
 
 void po_init(po_opts *o);
@@ -44,11 +58,13 @@ void po_init(po_opts *o);
 int po_option(po_opts *o, int c, const char *arg);
 
 /* After the option loop: prints the usage on --help (returns 1, *exitp =
- * EX_OK) or on a stray argument (returns 1, *exitp = EX_USAGE); else settles
- * the language and returns 0. */
+ * EX_OK) or on a stray argument or a format that needs -o without it
+ * (returns 1, *exitp = EX_USAGE); else settles the language, and with -o
+ * FILE points stdout at a new temporary file beside FILE (returns 1,
+ * *exitp = EX_IO when it cannot be made), and returns 0. */
 int po_finish(po_opts *o, int argc, char **argv, const char *usage, int *exitp);
 
-/* Opens the journal read-only; returns an exit code. */
+/* Opens the journal (read-only unless o->writable); returns an exit code. */
 int po_open(const po_opts *o, jn_env **envp);
 
 /* Reports a failed replay or output; returns its exit code. */
@@ -58,8 +74,16 @@ int po_fail(const po_opts *o, int rc);
  * English; the Japanese heading in text and md under --lang ja. */
 const char *po_head(const po_opts *o, const char *key, const char *ja);
 
-/* Renders doc to stdout (not for json); returns an exit code. */
+/* Renders doc to stdout, or the workbook to the temporary file of -o (not
+ * for json); returns an exit code. */
 int po_render(const po_opts *o, pj_doc *doc);
+
+/* The end of a run, given its exit code: with -o FILE, on success the
+ * temporary file is synced and renamed to FILE (EX_IO naming FILE when that
+ * fails), on failure it is removed, so FILE is whole or untouched.  Returns
+ * the exit code.  A run that returns without it removes the temporary file
+ * at exit. */
+int po_done(const po_opts *o, int ex);
 /* Adds the provenance keys to obj, prints it and frees it; exit code. */
 int po_json(json_t *obj, const pj_prov *prov);
 /* Ends the document of w (begun with pj_jw_object(w, NULL)): the

@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
-#include "proj.h"
+#include "access.h"
 
 static const char usage_text[] =
     "usage: oyako audit [--fy YEAR | --from-seq A --to-seq B] [--late-days N] [-J DIR]\n"
@@ -15,9 +14,11 @@ static const char usage_text[] =
     "  --fy YEAR       events that occurred in this fiscal year (2025, R7, 令和7)\n"
     "  --from-seq A    events from seq A (default 1)\n"
     "  --to-seq B      events up to seq B (default: the head)\n"
-    "  --late-days N   back-dated: recorded more than N days after occurred (default 30)\n";
+    "  --late-days N   back-dated: recorded more than N days after occurred (default 30)\n"
+    "  --access        instead: the reads of person data (person.accessed): when, who,\n"
+    "                  which cases, why\n";
 
-enum { OPT_FY = PO_FIRST_FREE, OPT_FROM, OPT_TO, OPT_LATE };
+enum { OPT_FY = PO_FIRST_FREE, OPT_FROM, OPT_TO, OPT_LATE, OPT_ACCESS };
 
 /* One stored event, copied out of the map for output. */
 typedef struct shown {
@@ -376,6 +377,7 @@ main(int argc, char **argv)
 		{ "from-seq", required_argument, NULL, OPT_FROM },
 		{ "to-seq", required_argument, NULL, OPT_TO },
 		{ "late-days", required_argument, NULL, OPT_LATE },
+		{ "access", no_argument, NULL, OPT_ACCESS },
 		{ NULL, 0, NULL, 0 }
 	};
 	po_opts o;
@@ -386,14 +388,14 @@ main(int argc, char **argv)
 	jn_txn *txn = NULL;
 	drows rows;
 	uint64_t v;
-	int c, rc, ex, ranged = 0;
+	int c, rc, ex, ranged = 0, access = 0;
 
 	cli_init(argc, argv);
 	po_init(&o);
 	memset(&a, 0, sizeof a);
 	a.from_seq = 1;
 	a.late_days = 30;
-	while ((c = getopt_long(argc, argv, "J:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, PO_SHORTOPTS, longopts, NULL)) != -1) {
 		if ((rc = po_option(&o, c, optarg)) > 0)
 			continue;
 		if (rc < 0)
@@ -409,6 +411,9 @@ main(int argc, char **argv)
 				goto usage;
 			*(c == OPT_FROM ? &a.from_seq : &a.to_seq) = v;
 			ranged = 1;
+			break;
+		case OPT_ACCESS:
+			access = 1;
 			break;
 		case OPT_LATE:
 			if (cli_parse_u64("--late-days", optarg, 36500, &v) != 0)
@@ -432,6 +437,10 @@ main(int argc, char **argv)
 	}
 	if ((ex = po_open(&o, &env)) != EX_OK)
 		return ex;
+	if (access) {
+		ex = audit_access(&o, env, &a);
+		goto audit_free;
+	}
 	if ((rc = pj_audit_run(env, o.at_seq, &a, &prov)) != 0 || (rc = sort_actors(&a)) != 0) {
 		if (rc == JN_ENOTFOUND && a.to_seq && !o.at_seq)
 			cli_error("option '--to-seq': seq %llu is past the head of the journal",
@@ -464,7 +473,7 @@ txn_abort:
 audit_free:
 	pj_audit_free(&a);
 	jn_env_close(env);
-	return ex;
+	return po_done(&o, ex);
 usage:
 	fputs(usage_text, stderr);
 	return EX_USAGE;

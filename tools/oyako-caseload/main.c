@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proj.h"
+#include "vcli.h"
 
 static const char usage_text[] =
     "usage: oyako caseload [--as-of YYYY-MM-DD] [--coordinator CODE] [--rules FILE] [-J DIR]\n"
-    "                      [--at-seq N] [--format text|tsv|csv|json|md] [--lang ja|en]\n";
+    "                      [--at-seq N] [--format text|tsv|csv|json|md|html|xlsx] [-o FILE]\n"
+    "                      [--encoding utf-8|sjis] [--lang ja|en] [--jobs N]\n"
+    "                      [--names [--key-file FILE] [--actor ACTOR] [--purpose TEXT]]\n";
 
 enum { OPT_COORD = PO_FIRST_FREE, OPT_RULES };
 
@@ -37,6 +39,7 @@ typedef struct load {
 	uint32_t *idx;		/* case indexes, grouped by list */
 	size_t *start;		/* list g: idx[start[g] .. start[g + 1]) */
 	tally *t;		/* per list */
+	const vc_names *names;	/* --names, else NULL */
 } load;
 
 /* A row source's context: one list, or all of them (tsv, csv). */
@@ -128,6 +131,7 @@ case_json(const load *l, pj_jw *w, uint32_t ci)
 	jn_uuid_format(c->id, id);
 	pj_jw_object(w, NULL);
 	pj_jw_str(w, "case", id);
+	vc_names_jw(l->names, w, c->id);
 	pj_jw_str(w, "district", pj_names_str(l->m->names, st.district));
 	pj_jw_str(w, "stage", st.infant ? "infant" : "pregnant");
 	pj_jw_date(w, "due_date", c->due);
@@ -252,6 +256,7 @@ rows(void *ctx, pj_doc *doc)
 					strcat(flags, pj_flag_name(f));
 				}
 			pj_doc_cell(doc, "%s", flags);
+			vc_names_cells(l->names, doc, c->id);
 		}
 	}
 	return 0;
@@ -267,6 +272,33 @@ table(const load *l, pj_doc *doc, const char *title)
 	    po_head(o, "due_date", "出産予定日"), po_head(o, "birth_date", "出生日"),
 	    po_head(o, "last_contact", "最終接触"), po_head(o, "next", "次の接触"),
 	    po_head(o, "by", "期限"), po_head(o, "flags", "フラグ"));
+	vc_names_columns(l->names, o, doc);
+}
+
+/* html and xlsx: the counts per list first, with their chart. */
+static void
+summary(const load *l, pj_doc *doc)
+{
+	const po_opts *o = l->o;
+	size_t i;
+
+	pj_doc_table(doc, o->ja ? "担当ごとの件数" : "cases per coordinator", "llrrrr",
+	    po_head(o, "coordinator", "コーディネーター"), po_head(o, "room", "支援室"),
+	    po_head(o, "cases", "件数"), po_head(o, "pregnant", "妊娠中"),
+	    po_head(o, "infant", "乳児"), po_head(o, "flagged", "フラグあり"));
+	pj_doc_name(doc, o->ja ? "件数" : "summary");
+	for (i = 0; i < l->nlists; i++) {
+		const pj_staff *s = i < l->nstaff ? &l->m->staff[l->staff[i]] : NULL;
+
+		pj_doc_row(doc);
+		pj_doc_cell(doc, "%s", s ? pj_names_str(l->m->names, s->code) : (o->ja ? "未割当" : "unassigned"));
+		pj_doc_cell(doc, "%s", s && s->room != PJ_NONE ? name(l, s->room) : "");
+		pj_doc_cell(doc, "%zu", l->t[i].cases);
+		pj_doc_cell(doc, "%zu", l->t[i].pregnant);
+		pj_doc_cell(doc, "%zu", l->t[i].infant);
+		pj_doc_cell(doc, "%zu", l->t[i].flagged);
+	}
+	pj_doc_chart(doc, 1u << 2 | 1u << 5);	/* cases and flagged */
 }
 
 /* The document, its rows given by parts (nlists of them, or one for
@@ -282,12 +314,15 @@ to_doc(const load *l, part *parts, pj_doc *doc)
 	if (o->fmt == PJ_FMT_TSV || o->fmt == PJ_FMT_CSV) {
 		pj_doc_table(doc, NULL, "lllllllllll", "coordinator", "room", "case", "district",
 		    "stage", "due_date", "birth_date", "last_contact", "next", "by", "flags");
+		vc_names_columns(l->names, o, doc);
 		parts[0] = (part){ l, 0, l->nlists };
 		pj_doc_rows(doc, rows, &parts[0]);
 		return;
 	}
-	pj_doc_line(doc, o->ja ? "%s 時点のケース担当" : "caseload as of %s", asof);
+	pj_doc_title(doc, o->ja ? "%s 時点のケース担当" : "caseload as of %s", asof);
 	pj_doc_line(doc, "%s", "");
+	if (o->fmt == PJ_FMT_HTML || o->fmt == PJ_FMT_XLSX)
+		summary(l, doc);
 	for (i = 0; i < l->nlists; i++) {
 		const pj_staff *s = i < l->nstaff ? &l->m->staff[l->staff[i]] : NULL;
 		const char *code = s ? name(l, s->code) : (o->ja ? "未割当" : "unassigned");
@@ -303,6 +338,7 @@ to_doc(const load *l, part *parts, pj_doc *doc)
 			    "%s (%s): %zu cases (%zu pregnant, %zu infant, %zu flagged)",
 			    code, room, t->cases, t->pregnant, t->infant, t->flagged);
 		table(l, doc, title);
+		pj_doc_name(doc, code);	/* the sheet's name */
 		parts[i] = (part){ l, i, i + 1 };
 		pj_doc_rows(doc, rows, &parts[i]);
 	}
@@ -314,8 +350,11 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		PO_LONGOPTS,
 		PO_ASOF_LONGOPT,
+		PO_JOBS_LONGOPT,
 		{ "coordinator", required_argument, NULL, OPT_COORD },
 		{ "rules", required_argument, NULL, OPT_RULES },
+		VC_LONGOPTS,
+		VC_NAMES_LONGOPT,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *rules_path = NULL, *only = NULL;
@@ -326,22 +365,27 @@ main(int argc, char **argv)
 	uint32_t *staff = NULL;
 	size_t nstaff = 0, i;
 	load l;
+	vc_opts vo = { 0 };
+	vc_names nm = { 0 };
 	int c, rc, ex;
 
 	cli_init(argc, argv);
 	po_init(&o);
-	while ((c = getopt_long(argc, argv, "J:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, PO_SHORTOPTS, longopts, NULL)) != -1) {
 		if ((rc = po_option(&o, c, optarg)) > 0)
 			continue;
 		if (rc == 0 && c == OPT_RULES)
 			rules_path = optarg;
 		else if (rc == 0 && c == OPT_COORD)
 			only = optarg;
+		else if (rc == 0 && vc_option(&vo, c, optarg))
+			continue;
 		else
 			goto usage;
 	}
 	if (po_finish(&o, argc, argv, usage_text, &ex))
 		return ex;
+	o.writable = vo.names;
 	if ((ex = po_cases_run(&o, rules_path, &r)) != EX_OK)
 		goto cases_free;
 	if ((rc = pj_active_staff(&r.m, &staff, &nstaff)) != 0) {
@@ -374,6 +418,10 @@ main(int argc, char **argv)
 		ex = po_fail(&o, rc);
 		goto load_free;
 	}
+	if (vo.names && (ex = vc_names_cases(&nm, &vo, r.env, cli_journal_path(o.journal),
+	    "caseload --names", &r.m, l.idx, l.start[l.nlists])) != EX_OK)
+		goto load_free;
+	l.names = vo.names ? &nm : NULL;
 	/* The grouped copy is what is written: the sorted one can go. */
 	free(r.idx);
 	r.idx = NULL;
@@ -393,11 +441,12 @@ doc_free:
 	free(parts);
 	pj_doc_free(doc);
 load_free:
+	vc_names_free(&nm);
 	load_free(&l);
 cases_free:
 	free(staff);
 	po_cases_free(&r);
-	return ex;
+	return po_done(&o, ex);
 usage:
 	fputs(usage_text, stderr);
 	return EX_USAGE;

@@ -96,6 +96,7 @@ struct gev {
 #define CF_SUPPORT	0x1	/* support_needed at issue */
 #define CF_FIRST	0x2	/* first pregnancy */
 #define CF_TWINS	0x4
+#define CF_PERSON	0x8	/* its person data is written (--persons) */
 
 struct gcase {
 	struct gcase *next;	/* in its calendar bucket */
@@ -1085,6 +1086,17 @@ emit_case_event(struct gen *g, struct gcase *c, const struct gev *e)
 	put_case_stream(g, c);
 	switch (e->type) {
 	case GEN_HANDBOOK_ISSUED:
+		if (g->o->persons && !(c->flags & CF_PERSON)) {
+			char cid[37];
+			int rc;
+
+			make_id(g, KEY_CASE(c->serial), id);
+			jn_uuid_format(id, cid);
+			c->flags |= CF_PERSON;
+			if ((rc = gen_person(g->o->persons, g->o->seed, c->serial, cid,
+			    g->dname[c->district], c->issue)) != 0 && !g->err)
+				g->err = rc;
+		}
 		case_actor(g, c, occurred, 0);
 		d_str(g, "district", g->dname[c->district]);
 		/* The entry that was corrected had the due date a week off. */

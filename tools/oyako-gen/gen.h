@@ -48,6 +48,7 @@ struct gen_opts {
 	int fy;			/* first fiscal year reported */
 	uint64_t seed;
 	int32_t until;		/* no event is recorded after this day */
+	FILE *persons;		/* --persons: person data of each case, or NULL */
 };
 
 struct gen_stats {
@@ -60,5 +61,10 @@ struct gen_stats {
 /* Writes the event log of the city described by o to out (JSON Lines).
  * Returns 0, ENOMEM, or the errno of a failed write. */
 int gen_run(const struct gen_opts *o, FILE *out, struct gen_stats *st);
+
+/* names.c: writes one line of made-up person data (JSON, for `oyako person
+ * import`) for a case, drawn from seed and serial alone.  0 or an errno. */
+int gen_person(FILE *f, uint64_t seed, uint64_t serial, const char *case_id, const char *district,
+    int32_t issue);
 
 #endif

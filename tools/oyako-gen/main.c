@@ -16,7 +16,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: %s [--births N] [--years K] [--fy YEAR] [--seed S] [--until DATE]\n"
-	    "       %*s [-o FILE] [--stats]\n"
+	    "       %*s [-o FILE] [--persons FILE] [--stats]\n"
 	    "\n"
 	    "  -b, --births N    births a year (default 450, the seed's city)\n"
 	    "  -y, --years K     fiscal years after the run-in year (default 1)\n"
@@ -24,6 +24,9 @@ usage(void)
 	    "  -s, --seed S      random seed (default 1): same seed, same bytes\n"
 	    "      --until DATE  record nothing after DATE (default today in Japan)\n"
 	    "  -o, --output FILE write to FILE instead of standard output\n"
+	    "      --persons FILE  also write made-up person data of each case (names in\n"
+	    "                    kanji and kana, phone, address, mother_birth_date) to FILE,\n"
+	    "                    JSON Lines for 'oyako person import'\n"
 	    "      --stats       print the number of events of each type on stderr\n"
 	    "  -h, --help        show this help\n",
 	    cli_progname, (int)strlen(cli_progname), "");
@@ -57,12 +60,13 @@ main(int argc, char **argv)
 		{ "until", required_argument, NULL, 'u' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "stats", no_argument, NULL, 'S' },
+		{ "persons", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct gen_opts o = { 450, 1, 2025, 1, 0 };
+	struct gen_opts o = { 450, 1, 2025, 1, 0, NULL };
 	struct gen_stats st;
-	const char *path = NULL;
+	const char *path = NULL, *ppath = NULL;
 	FILE *out = stdout;
 	uint64_t v;
 	int ch, stats = 0, rc, ex = EX_OK;
@@ -104,6 +108,9 @@ main(int argc, char **argv)
 		case 'S':
 			stats = 1;
 			break;
+		case 'P':
+			ppath = optarg;
+			break;
 		case 'h':
 			usage();
 			return EX_OK;
@@ -127,9 +134,19 @@ main(int argc, char **argv)
 		cli_error("cannot write '%s': %s", path, strerror(errno));
 		return EX_IO;
 	}
+	if (ppath && (o.persons = fopen(ppath, "w")) == NULL) {
+		cli_error("cannot write '%s': %s", ppath, strerror(errno));
+		if (path)
+			fclose(out);
+		return EX_IO;
+	}
 	rc = gen_run(&o, out, &st);
 	if (rc != 0) {
 		cli_error("cannot write '%s': %s", path ? path : "standard output", strerror(rc));
+		ex = EX_IO;
+	}
+	if (o.persons && fclose(o.persons) != 0 && ex == EX_OK) {
+		cli_error("cannot write '%s': %s", ppath, strerror(errno));
 		ex = EX_IO;
 	}
 	if (path && fclose(out) != 0 && ex == EX_OK) {

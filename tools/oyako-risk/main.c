@@ -6,16 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proj.h"
+#include "vcli.h"
 
 static const char usage_text[] =
-    "usage: oyako risk [--as-of YYYY-MM-DD] [--flag NAME] [--rules FILE] [-J DIR] [--at-seq N]\n"
-    "                  [--format text|tsv|csv|json|md] [--lang ja|en]\n"
+    "usage: oyako risk [--as-of YYYY-MM-DD] [--flag NAME] [--coordinator CODE] [--rules FILE]\n"
+    "                  [-J DIR] [--at-seq N] [--format text|tsv|csv|json|md|html|xlsx] [-o FILE]\n"
+    "                  [--encoding utf-8|sjis] [--lang ja|en] [--jobs N]\n"
+    "                  [--names [--key-file FILE] [--actor ACTOR] [--purpose TEXT]]\n"
     "  --flag NAME   only this flag: support-needed, not-shared, no-8month-interview,\n"
     "                birth-not-recorded, no-happybaby, missed-checkup, no-contact, no-coordinator\n"
+    "  --coordinator CODE  only the cases whose coordinator at the date is CODE\n"
     "  --rules FILE  day counts other than the defaults (key = value lines)\n";
 
-enum { OPT_FLAG = PO_FIRST_FREE, OPT_RULES };
+enum { OPT_FLAG = PO_FIRST_FREE, OPT_RULES, OPT_COORD };
 
 /* The flags are written case by case (sorted by id), each case's in flag
  * order; a case's status is worked out again where it is written, so
@@ -25,8 +28,10 @@ typedef struct risk {
 	const pj_rules *rules;
 	const po_opts *o;
 	int only;		/* a flag, or -1 for all */
+	const char *coord;	/* only the cases of this coordinator, or NULL */
 	const uint32_t *idx;	/* the open cases, by id */
 	size_t n;
+	const vc_names *names;	/* --names, else NULL */
 } risk;
 
 static const char *
@@ -39,7 +44,11 @@ coord_code(const pj_model *m, const pj_status *st)
 static unsigned
 flags_of(const risk *k, size_t i, pj_status *st)
 {
+	const char *cc;
+
 	pj_case_status(k->m, &k->m->cases[k->idx[i]], k->rules, st);
+	if (k->coord && ((cc = coord_code(k->m, st)) == NULL || strcmp(cc, k->coord) != 0))
+		return 0;
 	return k->only < 0 ? st->flags : st->flags & (1u << k->only);
 }
 
@@ -71,6 +80,7 @@ to_json(const risk *k, const pj_prov *prov)
 			pj_case_why(k->m, c, k->rules, f, &why);
 			pj_jw_object(&w, NULL);
 			pj_jw_str(&w, "case", id);
+			vc_names_jw(k->names, &w, c->id);
 			pj_jw_str(&w, "flag", pj_flag_name(f));
 			pj_jw_date(&w, "since", st.since[f]);
 			pj_jw_str(&w, "coordinator", coord_code(k->m, &st));
@@ -114,6 +124,7 @@ rows(void *ctx, pj_doc *doc)
 			pj_doc_cell(doc, "%s", since);
 			pj_doc_cell(doc, "%s", cc ? cc : "-");
 			pj_doc_cell(doc, "%s", why);
+			vc_names_cells(k->names, doc, c->id);
 		}
 	}
 	return 0;
@@ -131,6 +142,7 @@ to_doc(const risk *k, pj_doc *doc)
 	pj_doc_table(doc, NULL, "lllll", po_head(o, "case", "ケース"), po_head(o, "flag", "フラグ"),
 	    po_head(o, "since", "開始日"), po_head(o, "coordinator", "コーディネーター"),
 	    po_head(o, "why", "理由"));
+	vc_names_columns(k->names, o, doc);
 	pj_doc_rows(doc, rows, (void *)k);
 	if (o->fmt == PJ_FMT_TSV || o->fmt == PJ_FMT_CSV)
 		return;
@@ -144,33 +156,119 @@ to_doc(const risk *k, pj_doc *doc)
 		pj_doc_line(doc, "risk flags as of %s: %zu", asof, count);
 }
 
+/* --names: the names of the flagged cases shown, their read recorded. */
+static int
+names_load(risk *k, const vc_opts *vo, jn_env *env, vc_names *nm)
+{
+	uint32_t *shown;
+	size_t i, n = 0;
+	pj_status st;
+	int ex;
+
+	if ((shown = malloc((k->n ? k->n : 1) * sizeof *shown)) == NULL)
+		return po_fail(k->o, ENOMEM);
+	for (i = 0; i < k->n; i++)
+		if (flags_of(k, i, &st))
+			shown[n++] = k->idx[i];
+	ex = vc_names_cases(nm, vo, env, cli_journal_path(k->o->journal), "risk --names",
+	    k->m, shown, n);
+	free(shown);
+	k->names = ex == EX_OK ? nm : NULL;
+	return ex;
+}
+
+/*
+ * html and xlsx: the count of each flag (with a chart), then a table a
+ * flag.  parts[f] is k showing flag f only, the rows source of its table.
+ */
+static void
+to_report(const risk *k, risk *parts, pj_doc *doc)
+{
+	const po_opts *o = k->o;
+	size_t count[PJ_F_COUNT] = { 0 }, total = 0, i;
+	char asof[11];
+	pj_status st;
+	int f;
+
+	for (i = 0; i < k->n; i++) {
+		unsigned flags = flags_of(k, i, &st);
+
+		for (f = 0; f < PJ_F_COUNT; f++)
+			count[f] += (flags >> f) & 1;
+	}
+	for (f = 0; f < PJ_F_COUNT; f++)
+		total += count[f];
+	jn_date_format(k->m->as_of, asof);
+	if (o->ja)
+		pj_doc_title(doc, "%s 時点のリスクフラグ: %zu件", asof, total);
+	else
+		pj_doc_title(doc, "risk flags as of %s: %zu", asof, total);
+	pj_doc_table(doc, o->ja ? "フラグごとの件数" : "flags by kind", "lr",
+	    po_head(o, "flag", "フラグ"), po_head(o, "count", "件数"));
+	pj_doc_name(doc, o->ja ? "件数" : "summary");
+	for (f = 0; f < PJ_F_COUNT; f++) {
+		if (k->only >= 0 && f != k->only)
+			continue;
+		pj_doc_row(doc);
+		pj_doc_cell(doc, "%s", pj_flag_name(f));
+		pj_doc_cell(doc, "%zu", count[f]);
+	}
+	pj_doc_chart(doc, 1u << 1);
+	for (f = 0; f < PJ_F_COUNT; f++) {
+		char title[128];
+
+		if (count[f] == 0)
+			continue;
+		snprintf(title, sizeof title, o->ja ? "%s（%zu件）" : "%s (%zu)", pj_flag_name(f), count[f]);
+		pj_doc_table(doc, title, "lllll", po_head(o, "case", "ケース"), po_head(o, "flag", "フラグ"),
+		    po_head(o, "since", "開始日"), po_head(o, "coordinator", "コーディネーター"),
+		    po_head(o, "why", "理由"));
+		vc_names_columns(k->names, o, doc);
+		pj_doc_name(doc, pj_flag_name(f));
+		parts[f] = *k;
+		parts[f].only = f;
+		pj_doc_rows(doc, rows, &parts[f]);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		PO_LONGOPTS,
 		PO_ASOF_LONGOPT,
+		PO_JOBS_LONGOPT,
 		{ "flag", required_argument, NULL, OPT_FLAG },
 		{ "rules", required_argument, NULL, OPT_RULES },
+		{ "coordinator", required_argument, NULL, OPT_COORD },
+		VC_LONGOPTS,
+		VC_NAMES_LONGOPT,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *rules_path = NULL;
 	po_opts o;
 	po_cases r;
 	pj_doc *doc = NULL;
-	risk k;
+	risk k, parts[PJ_F_COUNT];
+	vc_opts vo = { 0 };
+	vc_names nm = { 0 };
 	int c, rc, ex;
 
 	cli_init(argc, argv);
 	po_init(&o);
 	k.only = -1;
-	while ((c = getopt_long(argc, argv, "J:", longopts, NULL)) != -1) {
+	k.coord = NULL;
+	while ((c = getopt_long(argc, argv, PO_SHORTOPTS, longopts, NULL)) != -1) {
 		if ((rc = po_option(&o, c, optarg)) > 0)
 			continue;
 		if (rc < 0)
 			goto usage;
+		if (vc_option(&vo, c, optarg))
+			continue;
 		if (c == OPT_RULES) {
 			rules_path = optarg;
+		} else if (c == OPT_COORD) {
+			k.coord = optarg;
 		} else if (c == OPT_FLAG) {
 			if ((k.only = pj_flag_parse(optarg)) < 0) {
 				cli_error("option '--flag': '%s' is not a flag", optarg);
@@ -181,6 +279,7 @@ main(int argc, char **argv)
 	}
 	if (po_finish(&o, argc, argv, usage_text, &ex))
 		return ex;
+	o.writable = vo.names;
 	if ((ex = po_cases_run(&o, rules_path, &r)) != EX_OK)
 		goto cases_free;
 	k.m = &r.m;
@@ -188,6 +287,9 @@ main(int argc, char **argv)
 	k.o = &o;
 	k.idx = r.idx;
 	k.n = r.n;
+	k.names = NULL;
+	if (vo.names && (ex = names_load(&k, &vo, r.env, &nm)) != EX_OK)
+		goto cases_free;
 	if (o.fmt == PJ_FMT_JSON) {
 		ex = to_json(&k, &r.prov);
 		goto cases_free;
@@ -196,13 +298,17 @@ main(int argc, char **argv)
 		ex = po_fail(&o, ENOMEM);
 		goto cases_free;
 	}
-	to_doc(&k, doc);
+	if (o.fmt == PJ_FMT_HTML || o.fmt == PJ_FMT_XLSX)
+		to_report(&k, parts, doc);
+	else
+		to_doc(&k, doc);
 	pj_doc_footer(doc, &r.prov, o.ja);
 	ex = po_render(&o, doc);
 	pj_doc_free(doc);
 cases_free:
+	vc_names_free(&nm);
 	po_cases_free(&r);
-	return ex;
+	return po_done(&o, ex);
 usage:
 	fputs(usage_text, stderr);
 	return EX_USAGE;
