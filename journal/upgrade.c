@@ -9,12 +9,14 @@
  * write transaction on the old journal, held throughout, keeps writers out.
  */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -133,6 +135,74 @@ done:
 	return rc;
 }
 
+/*
+ * The journal directory holds more than the journal: the vault, the
+ * server's accounts (specs/vault.md, specs/server.md).  Every other entry of
+ * path gets a second name in tmp (link(2): the same file, so nothing is
+ * copied and a file open elsewhere stays the same file) before the
+ * directories trade places.  Returns 0, or an error after removing the
+ * links it made.
+ */
+static int
+link_others(const char *path, const char *tmp)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int rc = 0, pass;
+
+	/* Pass 0 checks and links; pass 1 (after a failure) unlinks. */
+	for (pass = 0; pass < 2; pass++) {
+		if ((d = opendir(path)) == NULL)
+			return errno;
+		while ((de = readdir(d)) != NULL) {
+			const char *n = de->d_name;
+			if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0 ||
+			    strcmp(n, "data.mdb") == 0 || strcmp(n, "lock.mdb") == 0)
+				continue;
+			if (snprintf(from, sizeof from, "%s/%s", path, n) >= (int)sizeof from ||
+			    snprintf(to, sizeof to, "%s/%s", tmp, n) >= (int)sizeof to) {
+				rc = rc ? rc : ENAMETOOLONG;
+				continue;
+			}
+			if (pass == 1) {
+				unlink(to);
+				continue;
+			}
+			if (rc == 0 && (lstat(from, &st) != 0 || S_ISDIR(st.st_mode)))
+				rc = S_ISDIR(st.st_mode) ? EISDIR : errno;
+			if (rc == 0 && link(from, to) != 0)
+				rc = errno;
+		}
+		closedir(d);
+		if (rc == 0)
+			return 0;
+	}
+	return rc;
+}
+
+/* Removes tmp and every name in it: before the exchange the new journal
+ * (and links to files that stay in path), after it the old journal (and
+ * the old names of files that path still holds). */
+static void
+remove_old(const char *tmp)
+{
+	char f[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(tmp)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+			    snprintf(f, sizeof f, "%s/%s", tmp, de->d_name) < (int)sizeof f)
+				unlink(f);
+		}
+		closedir(d);
+	}
+	rmdir(tmp);
+}
+
 /* Puts tmp in path's place and path's old contents at tmp, and makes that
  * durable (the directory holding both is synced). */
 static int
@@ -140,10 +210,16 @@ exchange(const char *tmp, const char *path, unsigned flags)
 {
 	char dir[PATH_MAX];
 	char *slash;
-	int fd, rc = 0;
+	struct stat st;
+	int fd, rc;
 
+	/* The new directory takes the old one's mode (init makes 0700). */
+	if (stat(path, &st) == 0)
+		(void)chmod(tmp, st.st_mode & 07777);
+	if ((rc = link_others(path, tmp)) != 0)
+		return rc;
 	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) != 0)
-		return errno;
+		return errno;	/* the links in tmp go with it */
 	if (flags & JN_NOSYNC)
 		return 0;
 	snprintf(dir, sizeof dir, "%s", tmp);
@@ -159,6 +235,31 @@ exchange(const char *tmp, const char *path, unsigned flags)
 	return rc;
 }
 
+/* Another process with the journal open holds a read lock on the first
+ * byte of lock.mdb (LMDB's sign of life); F_GETLK sees only other
+ * processes'.  The descriptor stays open until the journal is closed:
+ * closing it drops this process's locks on the file, LMDB's included. */
+static int
+alone(const char *path, int *fdp)
+{
+	char f[PATH_MAX];
+	struct flock fl;
+
+	*fdp = -1;
+	if (snprintf(f, sizeof f, "%s/lock.mdb", path) >= (int)sizeof f)
+		return ENAMETOOLONG;
+	if ((*fdp = open(f, O_RDWR | O_CLOEXEC)) < 0)
+		return errno;
+	memset(&fl, 0, sizeof fl);
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = 0;
+	fl.l_len = 1;
+	if (fcntl(*fdp, F_GETLK, &fl) != 0)
+		return errno;
+	return fl.l_type == F_UNLCK ? 0 : EBUSY;
+}
+
 int
 jn_upgrade(const char *path, unsigned flags, jn_upgrade_report *rep,
     void (*progress)(uint64_t done, uint64_t total, void *arg), void *arg)
@@ -167,7 +268,7 @@ jn_upgrade(const char *path, unsigned flags, jn_upgrade_report *rep,
 	jn_txn *lock = NULL;
 	copy_arg a;
 	char tmp[PATH_MAX];
-	int rc, built = 0;
+	int rc, built = 0, lfd = -1;
 
 	memset(rep, 0, sizeof *rep);
 	if ((rc = jn_env_open(path, JN_OPEN_OLD | (flags & JN_NOSYNC), &src)) != 0)
@@ -191,6 +292,8 @@ jn_upgrade(const char *path, unsigned flags, jn_upgrade_report *rep,
 		lock = NULL;
 		goto env_close;
 	}
+	if ((rc = alone(path, &lfd)) != 0)
+		goto unlock;
 	memset(&a, 0, sizeof a);
 	a.src = lock;
 	a.rep = rep;
@@ -202,15 +305,15 @@ jn_upgrade(const char *path, unsigned flags, jn_upgrade_report *rep,
 	built = 1;
 	if ((rc = build(tmp, flags, &a)) != 0)
 		goto unlock;
-	if ((rc = exchange(tmp, path, flags)) != 0)
-		goto unlock;
-	/* tmp now holds the old journal. */
+	rc = exchange(tmp, path, flags);
 unlock:
 	mdb_txn_abort(lock->mdb);
 	free(lock);
 env_close:
 	jn_env_close(src);
+	if (lfd >= 0)
+		close(lfd);
 	if (built)
-		jn_env_remove(tmp);
+		remove_old(tmp);
 	return rc;
 }

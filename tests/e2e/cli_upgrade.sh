@@ -89,6 +89,38 @@ test_expect_success 'upgrade of a corrupt format-1 journal names the seq (exit 5
 	test ! -s out && cmp before.mdb c/data.mdb && ! ls -d c.upgrade-* 2>/dev/null
 '
 
+test_expect_success 'the other files of the directory stay, the same files; its mode stays' '
+	old v && echo vault >v/vault.mdb && echo keys >v/vault.keys.1 && chmod 750 v &&
+	ino=$(stat -c %i v/vault.mdb) &&
+	oyako -J v upgrade >out &&
+	test "$(cat v/vault.mdb)" = vault && test "$(cat v/vault.keys.1)" = keys &&
+	test "$(stat -c %i v/vault.mdb)" = "$ino" && test "$(stat -c %h v/vault.mdb)" = 1 &&
+	test "$(stat -c %a v)" = 750 &&
+	ls v | sort >names && printf "data.mdb\nlock.mdb\nvault.keys.1\nvault.mdb\n" >want &&
+	test_cmp want names && ! ls -d v.upgrade-* 2>/dev/null &&
+	oyako -J v verify >out && test_cmp "$F1/verify.out" out
+'
+
+# Another process with the journal open holds a shared fcntl lock on the
+# first byte of lock.mdb, as LMDB does; the upgrade must not swap the
+# journal under it.
+test_expect_success 'upgrade while another process has the journal open: exit 6, nothing changed' '
+	old b && oyako -J b verify >/dev/null &&
+	/usr/bin/python3 -c "
+import fcntl, os, sys, time
+f = open(sys.argv[1], \"r+\")
+fcntl.lockf(f, fcntl.LOCK_SH, 1, 0)
+open(sys.argv[2], \"w\").close()
+time.sleep(60)
+" b/lock.mdb held &
+	holder=$! &&
+	tries=0 && while [ ! -f held ] && [ $tries -lt 100 ]; do sleep 0.1; tries=$((tries + 1)); done &&
+	test_must_fail 6 oyako -J b upgrade >out 2>err;
+	rc=$?; kill $holder; wait $holder 2>/dev/null
+	test $rc = 0 && test_grep "another process has the journal open" err &&
+	cmp "$F1/data.mdb" b/data.mdb && ! ls -d b.upgrade-* 2>/dev/null
+'
+
 test_expect_success 'upgrade with no journal: exit 7' '
 	test_must_fail 7 oyako -J nowhere upgrade 2>err && test_grep "no journal" err
 '

@@ -14,9 +14,10 @@ static const char upgrade_usage[] =
     "removed.  All or nothing: on any failure DIR is left as it was.  Stop the\n"
     "server and every other writer first.  A journal in format 2 is left alone.\n"
     "Prints \"upgraded N events to format 2, head seq S, head hash H\".\n"
+    "The other files of DIR (the vault, the server's accounts) stay as they are.\n"
     "Exit codes: 0 upgraded (or nothing to do), 2 usage, 5 the old journal is\n"
-    "corrupt (the first bad seq is named), 6 I/O (disk full, a read-only copy),\n"
-    "7 no journal.\n";
+    "corrupt (the first bad seq is named), 6 I/O (disk full, a read-only copy,\n"
+    "the journal open in another process), 7 no journal.\n";
 
 static void
 upgrade_progress(uint64_t done, uint64_t total, void *arg)
@@ -63,7 +64,10 @@ cmd_upgrade(int argc, char **argv)
 		cli_error("cannot upgrade '%s': %s", path, rep.err.msg);
 		return EX_INTERNAL;
 	}
-	if (rc == EINVAL || rc == ENOSYS)
+	if (rc == EBUSY)
+		cli_error("cannot upgrade '%s': another process has the journal open (the server, "
+		    "a report): stop it first; nothing changed", path);
+	else if (rc == EINVAL || rc == ENOSYS)
 		cli_error("cannot upgrade '%s': this filesystem cannot exchange two directories "
 		    "in one rename (renameat2 RENAME_EXCHANGE); nothing changed", path);
 	else
