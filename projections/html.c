@@ -209,6 +209,19 @@ table(pj_doc *doc, const pjd_item *t, size_t n, FILE *f)
 	return 0;
 }
 
+int
+pj_doc_html_charts(pj_doc *doc, FILE *f)
+{
+	size_t i;
+
+	if (doc->err)
+		return doc->err;
+	for (i = 0; i < doc->nitems; i++)
+		if (doc->items[i].kind == IT_TABLE && doc->items[i].chart)
+			chart(doc, &doc->items[i], f);
+	return fflush(f) != 0 || ferror(f) ? EIO : 0;
+}
+
 /* The provenance stamp: seq, hash and the time of generation. */
 static void
 stamp(const pj_doc *doc, const char *gen, FILE *f)

@@ -23,4 +23,10 @@ void pj_html_escape(const char *s, FILE *f);
  * same. */
 int pj_doc_html(pj_doc *doc, FILE *f);
 
+/* Writes only the bar charts of doc's charted tables, each an SVG
+ * <figure class="chart"> as in the page, for a page that lays out its own
+ * tables (the server's annual page, server/pages_annual.c): 0, the doc's
+ * error, or EIO. */
+int pj_doc_html_charts(pj_doc *doc, FILE *f);
+
 #endif

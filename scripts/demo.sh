@@ -128,3 +128,30 @@ Try next (the journal stays in $dir):
   oyako person show \$(head -1 $dir/persons.jsonl | cut -d'"' -f4)
   oyako forget \$(head -1 $dir/persons.jsonl | cut -d'"' -f4) --reason "asked to be forgotten"
 EOT
+
+# The staff pages: only for a person at a terminal (the tests run the demo
+# with its output in a file, and must not block), and not with
+# OYAKO_DEMO_SERVE=0.
+[ -t 1 ] && [ "${OYAKO_DEMO_SERVE:-1}" != 0 ] || exit 0
+have oyako-serve || exit 0
+listen=${OYAKO_DEMO_LISTEN:-127.0.0.1:8470}
+
+say "the staff pages: oyako serve"
+# The names come from the vault of the person data step above (its key in
+# $OYAKO_KEY_FILE); without it the pages show no names.
+# pw: a random password of 12 hex digits.
+pw() { od -An -N6 -tx1 /dev/urandom | tr -d ' \n'; }
+pc=$(pw) pn=$(pw) pa=$(pw)
+echo "$pc" | oyako user -J "$J" --actor admin:demo add coord:C01 --role coordinator --coordinator C01 >/dev/null &&
+echo "$pn" | oyako user -J "$J" --actor admin:demo add nurse:N01 --role nurse >/dev/null &&
+echo "$pa" | oyako user -J "$J" --actor admin:demo add audit:A01 --role auditor >/dev/null ||
+	die "oyako user add failed"
+cat <<EOT
+Open http://$listen/ in a browser and sign in as
+  coord:C01  password $pc   (the coordinator of C01: her day, her families by name, record a visit)
+  nurse:N01  password $pn   (a nurse: every family, the risk list, person data)
+  audit:A01  password $pa   (an auditor: everything but names)
+The yearly report (with charts) is under "Annual report"; the access log goes to $dir/serve.log.
+Ctrl-C stops the server.
+EOT
+exec oyako serve -J "$J" --listen "$listen" 2>"$dir/serve.log"

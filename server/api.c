@@ -83,8 +83,8 @@ is_contact(jn_type t)
 
 /* Why role may not append type t, or NULL when it may (an unknown type is
  * left to validation). */
-static const char *
-type_refused(int role, jn_type t)
+const char *
+srv_type_refused(int role, jn_type t)
 {
 	if (t == JN_T_CASE_FORGOTTEN || t == JN_T_PERSON_ACCESSED || t == JN_T_STAFF_ACCOUNT_CHANGED)
 		return "this type is written by the system only";
@@ -132,7 +132,7 @@ batch_add(batch *b, srv_req *r, const jn_event *ev, uint64_t line)
 	jn_str actor = ev->actor;
 	int rc;
 
-	if ((why = type_refused(r->acct.role, jn_type_of(ev->type))) != NULL)
+	if ((why = srv_type_refused(r->acct.role, jn_type_of(ev->type))) != NULL)
 		return srv_errlist_add(&b->forbidden, line, "type", why);
 	if (actor.p == NULL) {
 		actor = jn_str_c(r->acct.name);

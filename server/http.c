@@ -27,7 +27,8 @@
 
 static const srv_route *const srv_tables[] = {
 	srv_api_routes,
-	/* server/pages.c (issue 12) adds its table here. */
+	srv_person_routes,
+	srv_page_routes,
 };
 #define NTABLES (sizeof srv_tables / sizeof srv_tables[0])
 
@@ -514,7 +515,7 @@ route_find(const char *method, const char *url, const char **restp, int *path_kn
 	for (t = 0; t < NTABLES; t++) {
 		for (rt = srv_tables[t]; rt->method; rt++) {
 			n = strlen(rt->path);
-			if (rt->path[n - 1] == '/') {
+			if (n > 1 && rt->path[n - 1] == '/') {	/* "/" itself is exact */
 				if (strncmp(url, rt->path, n) != 0 || url[n] == '\0')
 					continue;
 				*restp = url + n;
@@ -611,7 +612,8 @@ request_begin(srv_req *r, int *replied)
 	r->route = rt;
 	r->rest = rest;
 	/* Bad credentials on a public route (a probe with a stale token, a
-	 * logout with an ended session) are no credentials. */
+	 * logout with an ended session, a page with an expired session: it
+	 * goes to the sign-in page) are no credentials. */
 	if (authenticate(r) != 0 && !(rt->who & SRV_PUBLIC))
 		return srv_reply_error(r, "unauthorized", NULL, "bad or revoked token or session");
 	if (!(rt->who & SRV_PUBLIC)) {
@@ -968,6 +970,8 @@ srv_start(const srv_config *c, srv **sp, char *err, size_t errsize)
 		goto fail;
 	}
 	jn_txn_abort(txn);
+	if ((rc = srv_persons_open(s, err, errsize)) != 0)
+		goto fail;
 	if ((rc = bind_listen(s, &fd, err, errsize)) != 0)
 		goto fail;
 	if ((rc = srv_writer_start(s)) != 0) {
@@ -1028,6 +1032,7 @@ srv_stop(srv *s)
 		MHD_stop_daemon(s->d);
 	}
 	srv_writer_stop(s);
+	srv_persons_close(s);
 	srv_acct_close(s->accts);
 	jn_env_close(s->env);
 	free(s->sessions);

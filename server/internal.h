@@ -20,6 +20,7 @@
 #include "journal.h"
 #include "jsonl.h"
 #include "server.h"
+#include "vault.h"
 
 /* Who may call a route: role bits, or SRV_PUBLIC (no authentication). */
 #define SRV_WHO(role) (1u << (role))
@@ -39,7 +40,7 @@ typedef enum MHD_Result (*srv_handler)(srv_req *r);
 
 typedef struct srv_route {
 	const char *method;	/* "GET", "POST", ... */
-	const char *path;	/* exact, or a prefix when it ends with '/' */
+	const char *path;	/* exact, or a prefix when it ends with '/' (but "/" is exact) */
 	unsigned who;		/* SRV_* role bits, or SRV_PUBLIC */
 	const char *ctypes;	/* media types of the body, space separated; NULL: no body */
 	srv_handler fn;
@@ -49,6 +50,14 @@ typedef struct srv_route {
  * streams, reports, verify, health, login, metrics).  Add a table of your
  * own to srv_tables in http.c. */
 extern const srv_route srv_api_routes[];
+/* The staff pages at / (server/pages_routes.c, specs/pages.md). */
+extern const srv_route srv_page_routes[];
+/* GET and PUT /v1/persons/{case} (server/persons.c). */
+extern const srv_route srv_person_routes[];
+
+/* Why role may not append type t, or NULL when it may (api.c; the
+ * pages offer only the forms a role may send). */
+const char *srv_type_refused(int role, jn_type t);
 
 /* One error line of a reply: {"line":L,"field":"data.due_date","message":".."}. */
 typedef struct srv_err {
@@ -131,6 +140,11 @@ typedef struct srv_job {
 } srv_job;
 
 int srv_submit(srv *s, srv_job *job);	/* 0, or ENOMEM / ESHUTDOWN */
+/* Appends the event of one JSON line (the actor in it) through the group
+ * commit, as POST /v1/events does.  Returns 0 when stored (or stored
+ * already), 422 or 409 with errs (may be NULL) naming the fields, 503 when
+ * the journal cannot be written, or ENOMEM / ESHUTDOWN (persons.c). */
+int srv_append_line(srv *s, const char *line, size_t n, srv_errlist *errs);
 int srv_writer_start(srv *s);
 void srv_writer_stop(srv *s);		/* commits what is queued first */
 void srv_job_free(srv_job *job);
@@ -149,6 +163,23 @@ enum MHD_Result srv_report_annual(srv_req *r);
 enum MHD_Result srv_report_caseload(srv_req *r);
 enum MHD_Result srv_report_risk(srv_req *r);
 enum MHD_Result srv_report_audit(srv_req *r);
+
+/* The vault (persons.c): opened at start when a key is given (else the
+ * person routes answer 503 with s->vault_msg); closed at stop. */
+int srv_persons_open(srv *s, char *err, size_t errsize);
+void srv_persons_close(srv *s);
+/* The options that make a caseload or risk tool add names for the
+ * caller (names=1): --names, --key-file, --actor, --purpose, into argv
+ * (room for 4) from own (4 buffers).  0, or the error already replied
+ * (403 for a role without names, 503 without a key) in *ret. */
+int srv_names_opts(srv_req *r, const char *purpose, char own[4][4200], char **argv,
+    enum MHD_Result *ret);
+/* Reads the person data of a case for the caller, appending its
+ * person.accessed event (actor: the account) through the group commit
+ * first.  *statep: VT_S_LIVE (p filled), VT_S_NONE (no data, nothing
+ * recorded) or VT_S_FORGOTTEN.  0 or a VT_E / JN_E / errno code. */
+int srv_person_read(srv_req *r, const uint8_t id[JN_ID_LEN], const char *purpose, int *statep,
+    vt_person *p);
 
 /* Metrics (metrics in http.c). */
 void srv_metric_commit(srv *s, size_t group_jobs, size_t events);
@@ -197,6 +228,9 @@ typedef struct srv_metrics {
 
 struct srv {
 	srv_config cfg;
+	vt_vault *vault;		/* NULL: no key (vault_msg says why) */
+	char key_path[4096];
+	char vault_msg[320];
 	char url[1100];
 	char tool_dir[4096];
 	jn_env *env;

@@ -205,6 +205,10 @@ cases_report(srv_req *r, const char *tool, const char *extra)
 	args a;
 	int deny;
 
+	const char *names = srv_query(r, "names");
+	char nown[4][4200];
+	enum MHD_Result ret;
+
 	coord = coordinator_param(r, &deny);
 	if (deny)
 		return srv_reply_error(r, "forbidden", NULL, "a coordinator sees its own cases only");
@@ -213,6 +217,15 @@ cases_report(srv_req *r, const char *tool, const char *extra)
 	    args_opt(&a, "coordinator", coord) != 0 ||
 	    (extra && args_opt(&a, extra, srv_query(r, extra)) != 0))
 		return bad_param(r);
+	/* names=1: the tool joins the names and records the read (persons.c). */
+	if (names != NULL && strcmp(names, "0") != 0) {
+		if (strcmp(names, "1") != 0)
+			return srv_reply_error(r, "malformed", NULL, "names= takes 1 or 0");
+		if (srv_names_opts(r, r->route->path, nown, a.v + a.n, &ret) != 0)
+			return ret;
+		a.n += 4;
+		a.v[a.n] = NULL;
+	}
 	return run_report(r, a.v);
 }
 

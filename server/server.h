@@ -26,6 +26,7 @@ typedef struct srv_config {
 	unsigned per_ip_connections;
 	unsigned timeout;		/* seconds a connection may stay idle */
 	unsigned login_window;		/* seconds of the failed-login window */
+	const char *key_file;		/* the vault's master key; NULL: $OYAKO_KEY_FILE, else none */
 	const char *tool_dir;		/* where oyako-annual and the others are; NULL: beside /proc/self/exe */
 } srv_config;
 

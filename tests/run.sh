@@ -17,8 +17,10 @@ pass=0 fail=0
 run() {
 	name=$1; shift
 	out="$log/$(echo "$name" | tr '/ ' '__').tap"
+	t0=$(date +%s)
 	"$@" >"$out" 2>&1
 	rc=$?
+	secs=$(( $(date +%s) - t0 ))
 	p=$(grep -c '^ok ' "$out")
 	f=$(grep -c '^not ok ' "$out")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
@@ -28,10 +30,10 @@ run() {
 	fi
 	pass=$((pass + p)) fail=$((fail + f))
 	if [ "$f" -ne 0 ]; then
-		echo "FAIL $name ($p passed, $f failed)"
+		echo "FAIL $name ($p passed, $f failed, ${secs}s)"
 		grep -B2 -A12 '^not ok ' "$out" | head -60 | sed 's/^/    /'
 	else
-		echo "ok   $name ($p passed)"
+		echo "ok   $name ($p passed, ${secs}s)"
 	fi
 }
 

@@ -72,6 +72,16 @@ while [ $round -lt "$rounds" ]; do
 	# Run everything in its own process group, so one kill ends it all.
 	setsid sh round.sh $round &
 	leader=$!
+	# Kill only once a writer of this round has been acknowledged: on a busy
+	# machine (ASan, two cores) the first append can take longer than the
+	# kill window, and a round without an acknowledgment checks nothing
+	# (the self-check below would then miss its planted loss).  Bounded.
+	w=0
+	until cat acks.1 acks.2 acks.3 2>/dev/null | grep -q .; do
+		w=$((w + 1))
+		[ $w -le 1200 ] || { kill -9 -"$leader" 2>/dev/null; fail "no append acknowledged in 60 s"; }
+		sleep 0.05
+	done
 	# A random instant from 0 to twice an import's time alone (the writers
 	# slow it down), in 1% steps.
 	sleep "$(awk -v r="$(rand 200)" -v t="$ms" -v min="${SOAK_MIN_MS:-0}" 'BEGIN { printf "%.3f", (min + r * t / 100) / 1000 }')"

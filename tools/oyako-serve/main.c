@@ -19,14 +19,17 @@ static const char usage_text[] =
     "usage: oyako serve [-J DIR] [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE]\n"
     "                   [--insecure-http] [--max-body BYTES] [--max-connections N]\n"
     "                   [--per-ip N] [--timeout SECONDS] [--login-window SECONDS]\n"
+    "                   [--key-file FILE]\n"
     "Serves the journal (default 127.0.0.1:8470; port 0: a free port).  Prints\n"
     "'listening on URL' when ready; SIGTERM or SIGINT: finishes what is in flight\n"
     "and exits 0.  A non-loopback address needs TLS, or --insecure-http.\n"
+    "--key-file (else $OYAKO_KEY_FILE): the vault's master key, for person data;\n"
+    "without one, the person endpoints answer 503 and everything else works.\n"
     "Exit codes: 0 stopped by a signal, 2 usage (or plain HTTP on the network),\n"
     "5 corrupt journal, 6 I/O (cannot listen, bad certificate), 7 no journal.\n";
 
 enum { O_LISTEN = 0x100, O_CERT, O_KEY, O_INSECURE, O_MAXBODY, O_MAXCONN, O_PERIP, O_TIMEOUT,
-	O_LOGINWIN };
+	O_LOGINWIN, O_KEYFILE };
 
 static int
 num_opt(const char *opt, const char *arg, uint64_t max, uint64_t *v)
@@ -48,6 +51,7 @@ main(int argc, char **argv)
 		{ "per-ip", required_argument, NULL, O_PERIP },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "login-window", required_argument, NULL, O_LOGINWIN },
+		{ "key-file", required_argument, NULL, O_KEYFILE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -69,6 +73,7 @@ main(int argc, char **argv)
 		case O_CERT: cfg.tls_cert = optarg; break;
 		case O_KEY: cfg.tls_key = optarg; break;
 		case O_INSECURE: cfg.insecure_http = 1; break;
+		case O_KEYFILE: cfg.key_file = optarg; break;
 		case O_MAXBODY:
 			if (num_opt("--max-body", optarg, 1ull << 32, &v) != 0 || v == 0)
 				goto usage;
