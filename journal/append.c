@@ -16,38 +16,17 @@
 int
 jn_head_get(jn_txn *txn, jn_str stream, jn_head_rec *h)
 {
-	if (stream.n == 0 || stream.n > JN_MAX_STREAM)
-		return JN_ENOTFOUND;
-	return txn->rdonly ? jn_head_read(txn, stream, h) : jn_hc_get(txn, stream, h);
-}
-
-int
-jn_head_read(jn_txn *txn, jn_str stream, jn_head_rec *h)
-{
-	MDB_val k = { stream.n, (void *)stream.p }, v;
-	const uint8_t *p;
-	int rc;
+	uint8_t key[JN_IX_KEYMAX];
+	size_t n;
 
 	if (stream.n == 0 || stream.n > JN_MAX_STREAM)
 		return JN_ENOTFOUND;
-	rc = mdb_get(txn->mdb, txn->env->heads, &k, &v);
-	if (rc != 0)
-		return jn_mdb_rc(NULL, rc);
-	if (v.mv_size != 8)
-		return JN_ECORRUPT;
-	p = v.mv_data;
-	h->version = jn_get_u32(p);
-	h->live_open = (uint16_t)(p[4] << 8 | p[5]);
-	h->live_birth = (uint16_t)(p[6] << 8 | p[7]);
-	return 0;
-}
-
-void
-jn_head_encode(const jn_head_rec *h, uint8_t buf[8])
-{
-	jn_put_u32(buf, h->version);
-	buf[4] = (uint8_t)(h->live_open >> 8), buf[5] = (uint8_t)h->live_open;
-	buf[6] = (uint8_t)(h->live_birth >> 8), buf[7] = (uint8_t)h->live_birth;
+	if (!txn->rdonly)
+		return jn_hc_get(txn, stream, h);
+	if (txn->env->format == 1)
+		return jn_v1_head(txn, stream, h);
+	n = jn_ix_stream_key(stream, key);
+	return jn_ix_head(txn, key, n, h);
 }
 
 int
@@ -125,18 +104,10 @@ jn_get(jn_txn *txn, uint64_t seq, jn_event *ev)
 static int
 id_lookup(jn_txn *txn, const uint8_t id[JN_ID_LEN], uint64_t *seqp)
 {
-	MDB_val k = { JN_ID_LEN, (void *)id }, v;
-	int rc;
-
 	/* This transaction's own events first: their entries are pending. */
 	if (!txn->rdonly && jn_pd_find_id(txn, id, seqp) == 0)
 		return 0;
-	if ((rc = mdb_get(txn->mdb, txn->env->ids, &k, &v)) != 0)
-		return jn_mdb_rc(NULL, rc);
-	if (v.mv_size != 8)
-		return JN_ECORRUPT;
-	*seqp = jn_get_u64(v.mv_data);
-	return 0;
+	return txn->env->format == 1 ? jn_v1_id(txn, id, seqp) : jn_ix_id(txn, id, seqp);
 }
 
 int
@@ -153,17 +124,8 @@ jn_get_id(jn_txn *txn, const uint8_t id[JN_ID_LEN], jn_event *ev)
 int
 jn_retracted_by(jn_txn *txn, uint64_t seq, uint64_t *bysp)
 {
-	uint8_t key[8];
-	MDB_val k = { 8, key }, v;
-	int rc;
-
-	jn_put_u64(key, seq);
-	if ((rc = mdb_get(txn->mdb, txn->env->retracted, &k, &v)) != 0)
-		return jn_mdb_rc(NULL, rc);
-	if (v.mv_size != 8)
-		return JN_ECORRUPT;
-	*bysp = jn_get_u64(v.mv_data);
-	return 0;
+	return txn->env->format == 1 ? jn_v1_retracted_by(txn, seq, bysp) :
+	    jn_ix_retracted_by(txn, seq, bysp);
 }
 
 static void
@@ -208,29 +170,35 @@ differs(const jn_event *old, const jn_event *ev)
 	return NULL;
 }
 
+/* Puts the stored value of ev into the log.  Keys are big-endian seqs, so
+ * log order is key order and MDB_APPEND fails loudly instead of writing an
+ * event out of place. */
+static int
+put_event(jn_txn *txn, uint64_t seq, const uint8_t *val, size_t vlen)
+{
+	uint8_t seqkey[8];
+	MDB_val k = { 8, seqkey }, v = { vlen, (void *)val };
+	int rc;
+
+	jn_put_u64(seqkey, seq);
+	if ((rc = mdb_put(txn->mdb, txn->env->events, &k, &v, MDB_APPEND)) != 0)
+		return jn_mdb_rc(txn, rc);
+	return 0;
+}
+
 /*
- * Writes ev (seq, version, recorded set) and its index entries; updates the
- * stream's head record h, and the retracted index for a retraction whose
- * target is tgt_seq (tgt_type its type).
+ * The index entries of ev, just stored: its id, its stream's entry (and so
+ * its head h), and for a retraction whose target is tgt_seq (tgt_type its
+ * type) the retraction entry.
  */
 static int
-store(jn_txn *txn, jn_event *ev, jn_type t, jn_head_rec *h, uint64_t tgt_seq, jn_type tgt_type)
+index_event(jn_txn *txn, const jn_event *ev, jn_type t, jn_head_rec *h, uint64_t tgt_seq,
+    jn_type tgt_type)
 {
-	uint8_t seqkey[8], tkey[8];
-	const uint8_t *val;
-	size_t vlen;
+	uint8_t key[9], val[JN_IX_VAL];
 	MDB_val k, v;
 	int rc;
 
-	if ((rc = jn_encode_stored(&txn->enc, txn->head_hash, ev, ev->hash, &val, &vlen)) != 0)
-		return rc;
-	jn_put_u64(seqkey, ev->seq);
-	k.mv_size = 8, k.mv_data = seqkey;
-	v.mv_size = vlen, v.mv_data = (void *)val;
-	/* Keys are big-endian seqs, so log order is key order and MDB_APPEND
-	 * fails loudly instead of writing an event out of place. */
-	if ((rc = mdb_put(txn->mdb, txn->env->events, &k, &v, MDB_APPEND)) != 0)
-		return jn_mdb_rc(txn, rc);
 	if ((rc = jn_pd_add(txn, ev->id, ev->seq)) != 0)
 		return rc;
 	h->version = ev->version;
@@ -239,10 +207,13 @@ store(jn_txn *txn, jn_event *ev, jn_type t, jn_head_rec *h, uint64_t tgt_seq, jn
 	else if (t == JN_T_BIRTH_REGISTERED)
 		h->live_birth++;
 	else if (t == JN_T_EVENT_RETRACTED) {
-		jn_put_u64(tkey, tgt_seq);
-		k.mv_size = 8, k.mv_data = tkey;
-		v.mv_size = 8, v.mv_data = seqkey;
-		if ((rc = mdb_put(txn->mdb, txn->env->retracted, &k, &v, MDB_NOOVERWRITE)) != 0)
+		key[0] = JN_IX_RETRACT;
+		jn_put_u64(key + 1, tgt_seq);
+		memset(val, 0, sizeof val);
+		jn_put_u64(val, ev->seq);
+		k.mv_size = 9, k.mv_data = key;
+		v.mv_size = JN_IX_VAL, v.mv_data = val;
+		if ((rc = mdb_put(txn->mdb, txn->env->index, &k, &v, MDB_NOOVERWRITE)) != 0)
 			return jn_mdb_rc(txn, rc == MDB_KEYEXIST ? JN_ECORRUPT : rc);
 		if ((tgt_type == JN_T_HANDBOOK_ISSUED || tgt_type == JN_T_ROOM_OPENED) && h->live_open)
 			h->live_open--;
@@ -251,9 +222,26 @@ store(jn_txn *txn, jn_event *ev, jn_type t, jn_head_rec *h, uint64_t tgt_seq, jn
 	}
 	if ((rc = jn_hc_put(txn, ev->stream, h, ev->seq)) != 0)
 		return rc;
+	if (++txn->stored % JN_RELEASE_EVENTS == 0)
+		jn_release_map(txn->env);
 	txn->head_seq = ev->seq;
 	memcpy(txn->head_hash, ev->hash, JN_HASH_LEN);
 	return 0;
+}
+
+/* Writes ev (seq, version, recorded set) and its index entries. */
+static int
+store(jn_txn *txn, jn_event *ev, jn_type t, jn_head_rec *h, uint64_t tgt_seq, jn_type tgt_type)
+{
+	const uint8_t *val;
+	size_t vlen;
+	int rc;
+
+	if ((rc = jn_encode_stored(&txn->enc, txn->head_hash, ev, ev->hash, &val, &vlen)) != 0)
+		return rc;
+	if ((rc = put_event(txn, ev->seq, val, vlen)) != 0)
+		return rc;
+	return index_event(txn, ev, t, h, tgt_seq, tgt_type);
 }
 
 /* For a retraction: the target's seq and type (validated before). */
@@ -432,5 +420,33 @@ jn_restore(jn_txn *txn, const jn_event *ev)
 	}
 	if ((rc = store(txn, &e, t, &h, tgt_seq, tgt_type)) != 0)
 		txn->bad = 1;	/* part of the event may be written */
+	return rc;
+}
+
+int
+jn_store_copy(jn_txn *txn, const uint8_t *val, size_t n, const jn_event *ev)
+{
+	jn_head_rec h;
+	jn_type tgt_type = JN_T_UNKNOWN;
+	uint64_t tgt_seq = 0;
+	int rc;
+
+	if ((rc = jn_load_head(txn)) != 0)
+		return rc;
+	if (ev->seq != txn->head_seq + 1)
+		return JN_ECORRUPT;
+	rc = jn_head_get(txn, ev->stream, &h);
+	if (rc == JN_ENOTFOUND)
+		memset(&h, 0, sizeof h);
+	else if (rc != 0)
+		return rc;
+	if (ev->version != h.version + 1)
+		return JN_ECORRUPT;
+	if (ev->type_code == JN_T_EVENT_RETRACTED &&
+	    (rc = target_of(txn, ev, &tgt_seq, &tgt_type)) != 0)
+		return rc == JN_ENOTFOUND ? JN_ECORRUPT : rc;
+	if ((rc = put_event(txn, ev->seq, val, n)) != 0 ||
+	    (rc = index_event(txn, ev, ev->type_code, &h, tgt_seq, tgt_type)) != 0)
+		txn->bad = 1;
 	return rc;
 }

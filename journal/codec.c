@@ -348,7 +348,7 @@ jn_encode_stored(jn_buf *b, const uint8_t prev[JN_HASH_LEN], const jn_event *ev,
 		return ENOMEM;
 	w_bytes(b, prev, JN_HASH_LEN);
 	w_byte(b, 0x9a);		/* the hashed body: an array of 10 */
-	w_uint(b, JN_FORMAT_VERSION);
+	w_uint(b, JN_EVENT_FORMAT);
 	w_uint(b, ev->seq);
 	w_byte(b, 0xc4); w_byte(b, JN_ID_LEN); w_bytes(b, ev->id, JN_ID_LEN);
 	w_str(b, ev->type);
@@ -454,8 +454,8 @@ jn_decode_stored(const uint8_t *p, size_t n, jn_event *ev)
 		return JN_ECORRUPT;
 	if ((rc = rd_uint(&r, &fmt)) != 0)
 		return rc;
-	if (fmt != JN_FORMAT_VERSION)
-		return fmt > JN_FORMAT_VERSION ? JN_EFORMAT : JN_ECORRUPT;
+	if (fmt != JN_EVENT_FORMAT)
+		return fmt > JN_EVENT_FORMAT ? JN_EFORMAT : JN_ECORRUPT;
 	if ((rc = rd_uint(&r, &ev->seq)) != 0)
 		return rc;
 	if (!need(&r, 2 + JN_ID_LEN) || r.p[0] != 0xc4 || r.p[1] != JN_ID_LEN)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,8 +20,6 @@
 #include "internal.h"
 
 #define DEFAULT_MAPSIZE (64ULL << 20)
-
-static const char *const dbnames[] = { "events", "ids", "streams", "heads", "retracted", "meta" };
 
 int
 jn_mdb_rc(jn_txn *txn, int rc)
@@ -67,11 +66,12 @@ initial_mapsize(void)
 	return DEFAULT_MAPSIZE;
 }
 
-/* Reads the format version and refuses a newer layout. */
+/* Reads the format version: 1 or 2; refuses a newer layout. */
 static int
-check_format(jn_env *env, MDB_txn *t)
+read_format(jn_env *env, MDB_txn *t)
 {
 	MDB_val k = { 6, (void *)"format" }, v;
+	uint32_t f;
 	int rc;
 
 	rc = mdb_get(t, env->meta, &k, &v);
@@ -81,51 +81,75 @@ check_format(jn_env *env, MDB_txn *t)
 		return jn_mdb_rc(NULL, rc);
 	if (v.mv_size != 4)
 		return JN_ECORRUPT;
-	if (jn_get_u32(v.mv_data) > JN_FORMAT_VERSION)
+	f = jn_get_u32(v.mv_data);
+	if (f > JN_FORMAT_VERSION)
 		return JN_EFORMAT;
+	if (f < 1)
+		return JN_ECORRUPT;
+	env->format = f;
 	return 0;
 }
 
+/* Writes the meta records of a new journal. */
+static int
+write_meta(jn_env *env, MDB_txn *t)
+{
+	struct timespec ts;
+	struct tm tm;
+	char created[JN_RECORDED_LEN + 1];
+	uint8_t fmt[4];
+	MDB_val k, v;
+	int rc;
+
+	jn_put_u32(fmt, JN_FORMAT_VERSION);
+	k.mv_size = 6, k.mv_data = (void *)"format";
+	v.mv_size = 4, v.mv_data = fmt;
+	if ((rc = mdb_put(t, env->meta, &k, &v, 0)) != 0)
+		return rc;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	k.mv_size = 7, k.mv_data = (void *)"created";
+	v.mv_size = strlen(created), v.mv_data = created;
+	return mdb_put(t, env->meta, &k, &v, 0);
+}
+
+/* The databases of each format (specs/storage.md, section 2 and 7). */
 static int
 open_dbs(jn_env *env, int create)
 {
 	MDB_txn *t = NULL;
-	MDB_dbi *dbis[] = { &env->events, &env->ids, &env->streams, &env->heads,
-		&env->retracted, &env->meta };
-	unsigned extra;
-	uint8_t fmt[4];
-	char created[JN_RECORDED_LEN + 1];
-	MDB_val k, v;
-	size_t i;
+	unsigned cf = create ? MDB_CREATE : 0;
 	int rc;
 
 	rc = mdb_txn_begin(env->mdb, NULL, create ? 0 : MDB_RDONLY, &t);
 	if (rc != 0)
 		return jn_mdb_rc(NULL, rc);
-	for (i = 0; i < sizeof dbis / sizeof dbis[0]; i++) {
-		extra = dbis[i] == &env->streams ? MDB_DUPSORT | MDB_DUPFIXED : 0;
-		rc = mdb_dbi_open(t, dbnames[i], (create ? MDB_CREATE : 0) | extra, dbis[i]);
-		if (rc == MDB_NOTFOUND)
-			rc = JN_ECORRUPT;	/* a data.mdb that is not a journal */
-		if (rc != 0)
-			goto txn_abort;
-	}
+	if ((rc = mdb_dbi_open(t, "meta", cf, &env->meta)) != 0 ||
+	    (rc = mdb_dbi_open(t, "events", cf, &env->events)) != 0)
+		goto txn_abort;
 	if (create) {
-		struct timespec ts;
-		struct tm tm;
-		jn_put_u32(fmt, JN_FORMAT_VERSION);
-		k.mv_size = 6, k.mv_data = (void *)"format";
-		v.mv_size = 4, v.mv_data = fmt;
-		if ((rc = mdb_put(t, env->meta, &k, &v, 0)) != 0)
+		env->format = JN_FORMAT_VERSION;
+		if ((rc = write_meta(env, t)) != 0)
 			goto txn_abort;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		gmtime_r(&ts.tv_sec, &tm);
-		strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		k.mv_size = 7, k.mv_data = (void *)"created";
-		v.mv_size = strlen(created), v.mv_data = created;
-		if ((rc = mdb_put(t, env->meta, &k, &v, 0)) != 0)
+		/* Format 1's indexes, empty: a tool of format 1 then finds
+		 * every database it opens and reads meta.format, and says the
+		 * journal is of a newer version instead of corrupt. */
+		if ((rc = mdb_dbi_open(t, "ids", MDB_CREATE, &env->ids)) != 0 ||
+		    (rc = mdb_dbi_open(t, "streams", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED, &env->streams)) != 0 ||
+		    (rc = mdb_dbi_open(t, "heads", MDB_CREATE, &env->heads)) != 0 ||
+		    (rc = mdb_dbi_open(t, "retracted", MDB_CREATE, &env->retracted)) != 0)
 			goto txn_abort;
-	} else if ((rc = check_format(env, t)) != 0) {
+	} else if ((rc = read_format(env, t)) != 0) {
+		goto txn_abort;
+	}
+	if (env->format == 1) {
+		if ((rc = mdb_dbi_open(t, "ids", 0, &env->ids)) != 0 ||
+		    (rc = mdb_dbi_open(t, "streams", MDB_DUPSORT | MDB_DUPFIXED, &env->streams)) != 0 ||
+		    (rc = mdb_dbi_open(t, "heads", 0, &env->heads)) != 0 ||
+		    (rc = mdb_dbi_open(t, "retracted", 0, &env->retracted)) != 0)
+			goto txn_abort;
+	} else if ((rc = mdb_dbi_open(t, "index", cf | MDB_DUPSORT | MDB_DUPFIXED, &env->index)) != 0) {
 		goto txn_abort;
 	}
 	/* Handles opened in a read txn survive only through commit. */
@@ -133,6 +157,8 @@ open_dbs(jn_env *env, int create)
 	return jn_mdb_rc(NULL, rc);
 txn_abort:
 	mdb_txn_abort(t);
+	if (rc == MDB_NOTFOUND)
+		rc = JN_ECORRUPT;	/* a data.mdb that is not a journal */
 	return rc < 0 && rc > -30900 ? jn_mdb_rc(NULL, rc) : rc;
 }
 
@@ -182,17 +208,17 @@ env_try(jn_env *env, const char *path, unsigned mflags, int create)
  * without its databases.  rename(2) replaces an empty directory, so an
  * operator may create the directory first.
  */
-static int
-create_journal(const char *path, unsigned mflags)
+int
+jn_env_beside(const char *path, const char *what, char *tmp, unsigned flags)
 {
-	char tmp[PATH_MAX], f[PATH_MAX + 16];
 	size_t n = strlen(path);
+	unsigned mflags = MDB_NOTLS | (flags & JN_NOSYNC ? MDB_NOSYNC : 0);
 	jn_env env;
 	int rc;
 
 	while (n > 1 && path[n - 1] == '/')
 		n--;
-	if (snprintf(tmp, sizeof tmp, "%.*s.init-%ld", (int)n, path, (long)getpid()) >= (int)sizeof tmp)
+	if (snprintf(tmp, PATH_MAX, "%.*s.%s-%ld", (int)n, path, what, (long)getpid()) >= PATH_MAX)
 		return ENAMETOOLONG;
 	if (mkdir(tmp, 0700) != 0)
 		return errno;
@@ -202,14 +228,34 @@ create_journal(const char *path, unsigned mflags)
 		rc = open_dbs(&env, 1);
 		mdb_env_close(env.mdb);
 	}
-	if (rc == 0 && rename(tmp, path) != 0)
+	if (rc != 0)
+		jn_env_remove(tmp);
+	return rc;
+}
+
+void
+jn_env_remove(const char *dir)
+{
+	char f[PATH_MAX + 16];
+
+	snprintf(f, sizeof f, "%s/data.mdb", dir);
+	unlink(f);
+	snprintf(f, sizeof f, "%s/lock.mdb", dir);
+	unlink(f);
+	rmdir(dir);
+}
+
+static int
+create_journal(const char *path, unsigned flags)
+{
+	char tmp[PATH_MAX];
+	int rc;
+
+	if ((rc = jn_env_beside(path, "init", tmp, flags)) != 0)
+		return rc;
+	if (rename(tmp, path) != 0) {
 		rc = errno == EEXIST ? ENOTEMPTY : errno;
-	if (rc != 0) {
-		snprintf(f, sizeof f, "%s/data.mdb", tmp);
-		unlink(f);
-		snprintf(f, sizeof f, "%s/lock.mdb", tmp);
-		unlink(f);
-		rmdir(tmp);
+		jn_env_remove(tmp);
 	}
 	return rc;
 }
@@ -233,7 +279,7 @@ jn_env_open(const char *path, unsigned flags, jn_env **envp)
 			return EINVAL;
 		if (stat(file, &st) == 0)
 			return JN_EEXIST;
-		rc = create_journal(path, mflags | (flags & JN_NOSYNC ? MDB_NOSYNC : 0));
+		rc = create_journal(path, flags);
 		/* Another init may have won the race. */
 		if (rc == ENOTEMPTY && stat(file, &st) == 0)
 			return JN_EEXIST;
@@ -268,8 +314,15 @@ jn_env_open(const char *path, unsigned flags, jn_env **envp)
 		goto env_free;
 	if (!create && (rc = check_truncated(env, path)) != 0)
 		goto env_close;
+	if (stat(file, &st) == 0)
+		env->ino = (unsigned long long)st.st_ino;
 	if ((rc = open_dbs(env, create)) != 0)
 		goto env_close;
+	/* Format 1 is read, never written: a write asks for the upgrade. */
+	rc = JN_EUPGRADE;
+	if (env->format < JN_FORMAT_VERSION && !(flags & (JN_RDONLY | JN_OPEN_OLD)))
+		goto env_close;
+	rc = 0;
 	if (!env->nolock)
 		mdb_reader_check(env->mdb, &dead);
 	*envp = env;
@@ -308,6 +361,42 @@ grow(jn_env *env, uint64_t atleast)
 		size *= 2;
 	}
 	return mdb_env_set_mapsize(env->mdb, (size_t)size);
+}
+
+/*
+ * A large import reads pages of the map all over the index (a lookup of
+ * every new id, the head of every new stream); left mapped, they count in
+ * its memory, about as much as the index (hundreds of MB at 10M events).
+ * Without MDB_WRITEMAP the map is read only and LMDB writes its pages with
+ * pwrite(), never through the map: dropping the whole mapping from the
+ * process costs nothing but minor faults to map hot pages again, from the
+ * page cache, which holds every page written.
+ */
+void
+jn_release_map(jn_env *env)
+{
+	char line[PATH_MAX + 256];
+	unsigned long long lo, hi, ino;
+	size_t n;
+	int whole = 1;
+	FILE *f;
+
+	/* LMDB tells where its map is only for MDB_FIXEDMAP: find it among
+	 * the process's mappings by the data file's inode and name (the map
+	 * moves when it grows). */
+	if (env->ino == 0 || (f = fopen("/proc/self/maps", "re")) == NULL)
+		return;
+	while (fgets(line, sizeof line, f) != NULL) {
+		n = strlen(line);
+		/* The tail of a line too long for the buffer is no line. */
+		if (whole && n > 10 && line[n - 1] == '\n' &&
+		    memcmp(line + n - 10, "/data.mdb\n", 10) == 0 &&
+		    sscanf(line, "%llx-%llx %*s %*s %*s %llu", &lo, &hi, &ino) == 3 &&
+		    ino == env->ino && hi > lo)
+			(void)madvise((void *)(uintptr_t)lo, (size_t)(hi - lo), MADV_DONTNEED);
+		whole = n > 0 && line[n - 1] == '\n';
+	}
+	fclose(f);
 }
 
 int
@@ -371,6 +460,15 @@ jn_txn_begin(jn_env *env, unsigned flags, jn_txn **txnp)
 	return 0;
 }
 
+/* Before the txn ends: LMDB frees a write txn's cursors itself. */
+static void
+close_cursor(jn_txn *txn)
+{
+	if (txn->icur)
+		mdb_cursor_close(txn->icur);
+	txn->icur = NULL;
+}
+
 static void
 txn_free(jn_txn *txn)
 {
@@ -387,16 +485,20 @@ jn_txn_commit(jn_txn *txn)
 	int rc;
 
 	if (txn->bad) {
+		close_cursor(txn);
 		mdb_txn_abort(txn->mdb);
 		rc = txn->mapfull ? JN_EMAPFULL : JN_EBADTXN;
 	} else if (txn->rdonly) {
+		close_cursor(txn);
 		mdb_txn_abort(txn->mdb);
 		rc = 0;
 	} else if ((rc = jn_hc_flush(txn)) != 0 || (rc = jn_pd_flush(txn)) != 0) {
+		close_cursor(txn);
 		mdb_txn_abort(txn->mdb);
 		if (txn->mapfull)
 			rc = JN_EMAPFULL;
 	} else {
+		close_cursor(txn);
 		rc = mdb_txn_commit(txn->mdb);
 		rc = rc == MDB_MAP_FULL ? JN_EMAPFULL : jn_mdb_rc(NULL, rc);
 	}
@@ -409,6 +511,7 @@ jn_txn_abort(jn_txn *txn)
 {
 	if (txn == NULL)
 		return;
+	close_cursor(txn);
 	mdb_txn_abort(txn->mdb);
 	txn_free(txn);
 }

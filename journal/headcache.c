@@ -9,6 +9,10 @@
  * touch each B-tree page once, where writes in arrival order would dirty a
  * page at almost every step.  The table is flushed and emptied when it grows
  * past HC_MAX entries, so memory stays bounded however large the import.
+ *
+ * Entries are keyed by stream name: its key in `index` (index.c) is made
+ * only when the head is read from LMDB and at flush, not at every lookup
+ * (a case's key takes parsing its UUID).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,7 +20,7 @@
 
 #include "internal.h"
 
-#define HC_MAX (1u << 20)
+#define HC_MAX (1u << 18)
 
 /* Keys up to HC_INLINE bytes (a case stream is 41) live in the entry: a
  * lookup then reads one entry, not an entry and a key somewhere else, which
@@ -33,9 +37,8 @@ struct hc_entry {
 		char *ext;		/* a copy, otherwise */
 	} k;
 	jn_head_rec h;
-	uint32_t first;		/* version of seqs[0] */
 	uint32_t nseq, capseq;
-	uint64_t *seqs;		/* events this transaction added, by version */
+	uint8_t (*vals)[JN_IX_VAL];	/* entries this transaction added, by version */
 };
 
 static uint64_t
@@ -107,18 +110,20 @@ jn_hc_free(jn_headcache *c)
 	for (size_t i = 0; i < c->cap; i++) {
 		if (c->slots[i].hash && c->slots[i].n > HC_INLINE)
 			free(c->slots[i].k.ext);
-		free(c->slots[i].seqs);
+		free(c->slots[i].vals);
 	}
 	free(c->slots);
 	memset(c, 0, sizeof *c);
 }
 
-/* Sorting entries by key: the first sixteen bytes, loaded big-endian,
- * settle nearly every comparison ("case:" and eleven hex digits) without a
- * memcmp call. */
+/* Sorting entries by their index key: the first sixteen bytes, loaded
+ * big-endian, settle nearly every comparison (a case's 's', 0x01 and 14
+ * bytes of its UUID) without a memcmp call. */
 typedef struct sort_ent {
 	uint64_t k0, k1;
 	struct hc_entry *e;
+	uint8_t *key;		/* in the flush's buffer */
+	uint32_t n;
 } sort_ent;
 
 static uint64_t
@@ -147,64 +152,75 @@ sort_cmp(const void *a, const void *b)
 		return x->k0 < y->k0 ? -1 : 1;
 	if (x->k1 != y->k1)
 		return x->k1 < y->k1 ? -1 : 1;
-	return key_cmp(hc_key(x->e), x->e->n, hc_key(y->e), y->e->n);
+	return key_cmp((const char *)x->key, x->n, (const char *)y->key, y->n);
 }
 
-/* Writes the dirty head records and the new stream entries, in key order. */
+/* Writes the new stream entries, in key order. */
 int
 jn_hc_flush(jn_txn *txn)
 {
 	jn_headcache *c = &txn->heads;
 	sort_ent *dirty;
+	uint8_t *keys;
 	MDB_cursor *cur = NULL;
 	MDB_val k, v, lk, lv;
-	uint8_t buf[12];
-	size_t i, n = 0;
+	size_t i, n = 0, off, puts = 0;
 	uint32_t j;
 	int rc = 0, append = 0;
 
 	if (c->ndirty == 0)
 		return 0;
-	if ((dirty = malloc(c->ndirty * sizeof *dirty)) == NULL)
-		return ENOMEM;
-	for (i = 0; i < c->cap; i++) {
+	dirty = malloc(c->ndirty * sizeof *dirty);
+	keys = malloc(c->ndirty * JN_IX_KEYMAX);
+	if (dirty == NULL || keys == NULL) {
+		rc = ENOMEM;
+		goto done;
+	}
+	/* The keys packed one after another: only the bytes used are ever
+	 * touched of a buffer sized for the longest. */
+	for (i = 0, off = 0; i < c->cap; i++) {
 		struct hc_entry *e = &c->slots[i];
 		if (e->hash && e->dirty) {
-			dirty[n].k0 = be_prefix(hc_key(e), e->n);
-			dirty[n].k1 = e->n > 8 ? be_prefix(hc_key(e) + 8, e->n - 8) : 0;
+			uint8_t *key = keys + off;
+			dirty[n].n = (uint32_t)jn_ix_stream_key((jn_str){ hc_key(e), e->n }, key);
+			dirty[n].key = key;
+			dirty[n].k0 = be_prefix((const char *)key, dirty[n].n);
+			dirty[n].k1 = dirty[n].n > 8 ? be_prefix((const char *)key + 8, dirty[n].n - 8) : 0;
+			off += dirty[n].n;
 			dirty[n++].e = e;
 		}
 	}
 	qsort(dirty, n, sizeof *dirty, sort_cmp);
 	/* The first new key sorting after the last stored one lets every
 	 * new stream go in with MDB_APPEND. */
-	if ((rc = mdb_cursor_open(txn->mdb, txn->env->streams, &cur)) != 0)
+	if ((rc = mdb_cursor_open(txn->mdb, txn->env->index, &cur)) != 0)
 		goto done;
 	rc = mdb_cursor_get(cur, &lk, &lv, MDB_LAST);
 	if (rc == MDB_NOTFOUND) {
 		append = 1;
 		rc = 0;
 	} else if (rc == 0) {
-		append = key_cmp(hc_key(dirty[0].e), dirty[0].e->n, lk.mv_data, (uint32_t)lk.mv_size) > 0;
+		append = key_cmp((const char *)dirty[0].key, dirty[0].n, lk.mv_data, (uint32_t)lk.mv_size) > 0;
 	} else {
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
 		struct hc_entry *e = dirty[i].e;
-		jn_head_encode(&e->h, buf);
-		k.mv_size = e->n, k.mv_data = (void *)hc_key(e);
-		v.mv_size = 8, v.mv_data = buf;
-		if ((rc = mdb_put(txn->mdb, txn->env->heads, &k, &v, 0)) != 0)
-			goto done;
+		k.mv_size = dirty[i].n, k.mv_data = dirty[i].key;
 		for (j = 0; j < e->nseq; j++) {
-			/* A stream's first new entry may need MDB_APPEND; its
-			 * later versions go in as following duplicates only. */
-			unsigned fl = MDB_APPENDDUP | (append && j == 0 && e->first == 1 ? MDB_APPEND : 0);
-			jn_put_u32(buf, e->first + j);
-			jn_put_u64(buf + 4, e->seqs[j]);
-			v.mv_size = 12, v.mv_data = buf;
-			if ((rc = mdb_put(txn->mdb, txn->env->streams, &k, &v, fl)) != 0)
+			/* A stream's first entry may need MDB_APPEND; its later
+			 * versions go in as following duplicates only. */
+			unsigned fl = MDB_APPENDDUP |
+			    (append && j == 0 && jn_get_u32(e->vals[0]) == 1 ? MDB_APPEND : 0);
+			v.mv_size = JN_IX_VAL, v.mv_data = e->vals[j];
+			if ((rc = mdb_put(txn->mdb, txn->env->index, &k, &v, fl)) != 0)
 				goto done;
+		}
+		/* Each stream's entries dirty a page or two of the index. */
+		puts += e->nseq;
+		if (puts >= JN_RELEASE_EVENTS) {
+			jn_release_map(txn->env);
+			puts = 0;
 		}
 		e->dirty = 0;
 		e->nseq = 0;
@@ -213,6 +229,7 @@ jn_hc_flush(jn_txn *txn)
 done:
 	mdb_cursor_close(cur);
 	free(dirty);
+	free(keys);
 	return jn_mdb_rc(txn, rc);
 }
 
@@ -240,6 +257,8 @@ entry(jn_txn *txn, jn_str s, struct hc_entry **ep, int *newp)
 	int rc;
 
 	*newp = 0;
+	if (s.n == 0 || s.n > JN_MAX_STREAM)
+		return JN_ENOTFOUND;
 	/* An append asks for its own stream two or three times in a row. */
 	if (c->memo && c->memo->n == s.n && memcmp(hc_key(c->memo), s.p, s.n) == 0) {
 		*ep = c->memo;
@@ -280,7 +299,9 @@ jn_hc_get(jn_txn *txn, jn_str s, jn_head_rec *h)
 	if ((rc = entry(txn, s, &e, &isnew)) != 0)
 		return rc;
 	if (isnew) {
-		rc = jn_head_read(txn, s, &e->h);
+		uint8_t key[JN_IX_KEYMAX];
+		size_t kn = jn_ix_stream_key(s, key);
+		rc = jn_ix_head(txn, key, kn, &e->h);
 		if (rc != 0 && rc != JN_ENOTFOUND)
 			return rc;
 		e->present = rc == 0;
@@ -298,18 +319,16 @@ jn_hc_put(jn_txn *txn, jn_str s, const jn_head_rec *h, uint64_t seq)
 	int rc, isnew;
 
 	if ((rc = entry(txn, s, &e, &isnew)) != 0)
-		return rc;
+		return rc == JN_ENOTFOUND ? JN_EINVALID : rc;
 	if (e->nseq == e->capseq) {
 		uint32_t ncap = e->capseq ? e->capseq * 2 : 2;
-		uint64_t *a = realloc(e->seqs, ncap * sizeof *a);
+		uint8_t (*a)[JN_IX_VAL] = realloc(e->vals, ncap * sizeof *a);
 		if (a == NULL)
 			return ENOMEM;
-		e->seqs = a;
+		e->vals = a;
 		e->capseq = ncap;
 	}
-	if (e->nseq == 0)
-		e->first = h->version;
-	e->seqs[e->nseq++] = seq;
+	jn_ix_stream_val(e->vals[e->nseq++], h, seq);
 	if (!e->dirty)
 		txn->heads.ndirty++;
 	e->h = *h;

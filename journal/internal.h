@@ -16,15 +16,29 @@
 
 struct jn_env {
 	MDB_env *mdb;
+	unsigned format;	/* meta.format: 1 (read only) or 2 */
 	MDB_dbi events;		/* seq (u64 BE) -> stored event */
+	MDB_dbi index;		/* format 2: ids, streams, retractions (index.c) */
+	MDB_dbi meta;		/* "format" -> u32 BE, "created" -> text */
+	/* Format 1 only (specs/storage.md, section 7), read only: */
 	MDB_dbi ids;		/* id (16 bytes) -> seq (u64 BE) */
 	MDB_dbi streams;	/* stream -> dups of version (u32 BE) . seq (u64 BE) */
-	MDB_dbi heads;		/* stream -> struct head_rec (see append.c) */
+	MDB_dbi heads;		/* stream -> version u32, live-open u16, live-birth u16 */
 	MDB_dbi retracted;	/* target seq (u64 BE) -> retracting seq (u64 BE) */
-	MDB_dbi meta;		/* "format" -> u32 BE, "created" -> text */
 	unsigned flags;
 	int nolock;
+	unsigned long long ino;	/* of data.mdb: finds the map (jn_release_map()) */
 };
+
+/* jn_env_open() flag of the upgrade only: opens a format-1 journal for
+ * writing, so that a write transaction locks other writers out. */
+#define JN_OPEN_OLD 0x100
+
+/* Builds an empty journal in the new directory PATH.WHAT-PID (named in tmp),
+ * as `init` does before its rename; flags: JN_NOSYNC. */
+int jn_env_beside(const char *path, const char *what, char *tmp, unsigned flags);
+/* Removes a journal directory: its two files, then the directory. */
+void jn_env_remove(const char *dir);
 
 /* A growable byte buffer owned by a transaction. */
 typedef struct jn_buf {
@@ -97,7 +111,15 @@ struct jn_txn {
 	jn_headcache heads;	/* write txns only */
 	jn_pending pending;	/* write txns only */
 	jn_release rel;		/* read txns: pages of random reads */
+	MDB_cursor *icur;	/* on `index`, opened at first use */
+	uint64_t stored;	/* events this write txn stored */
 };
+
+/* env.c: a write transaction hands back the pages of the map that it has
+ * read every JN_RELEASE_EVENTS events it stores or index entries it writes
+ * (see jn_release_map()): at most about 2 pages each, some 250 MB. */
+#define JN_RELEASE_EVENTS 32768
+void jn_release_map(jn_env *env);
 
 int jn_pd_add(jn_txn *txn, const uint8_t id[JN_ID_LEN], uint64_t seq);
 int jn_pd_find_id(jn_txn *txn, const uint8_t id[JN_ID_LEN], uint64_t *seqp);
@@ -137,15 +159,14 @@ int jn_validate(jn_txn *txn, const jn_event *ev, jn_type t);
 int jn_check_text(jn_str s, size_t max);	/* valid UTF-8, no control characters */
 int jn_uuid_parse_canon(jn_str s, uint8_t id[JN_ID_LEN]);	/* lowercase canonical only */
 
-/* append.c: the per-stream record in `heads`. */
+/* The live counts and version of a stream: in format 2 the last entry of
+ * the stream in `index`, in format 1 its record in `heads`. */
 typedef struct jn_head_rec {
 	uint32_t version;
 	uint16_t live_open;	/* live handbook.issued (case) or room.opened (room) */
 	uint16_t live_birth;	/* live birth.registered (case) */
 } jn_head_rec;
 int jn_head_get(jn_txn *txn, jn_str stream, jn_head_rec *h);	/* 0 or JN_ENOTFOUND */
-int jn_head_read(jn_txn *txn, jn_str stream, jn_head_rec *h);	/* from LMDB, no cache */
-void jn_head_encode(const jn_head_rec *h, uint8_t buf[8]);
 int jn_hc_get(jn_txn *txn, jn_str s, jn_head_rec *h);
 /* Sets a stream's head after appending event seq (version h->version) to it. */
 int jn_hc_put(jn_txn *txn, jn_str s, const jn_head_rec *h, uint64_t seq);
@@ -153,5 +174,67 @@ int jn_hc_flush(jn_txn *txn);
 void jn_hc_prefetch(const jn_txn *txn, jn_str s);
 void jn_hc_free(jn_headcache *c);
 int jn_load_head(jn_txn *txn);
+
+/*
+ * index.c: format 2's one index database, every value 16 bytes (specs/storage.md):
+ *   'r' . target seq (8)  -> retracting seq (8) . 8 zero bytes
+ *   's' . stream key      -> one duplicate per event: version (4) . seq (8) .
+ *                            live-open (2) . live-birth (2), after that event
+ *   'u' . id[0..8)        -> id[8..16) . seq (8)   (more dups if ids share 8 bytes)
+ * The stream key of "case:" and a lowercase UUID is 0x01 and its 16 bytes;
+ * of a name beginning with a byte below 0x02, 0x00 and the name; of any other
+ * name, the name.
+ */
+#define JN_IX_VAL 16
+#define JN_IX_KEYMAX (2 + JN_MAX_STREAM)
+#define JN_IX_RETRACT 'r'
+#define JN_IX_STREAM 's'
+#define JN_IX_ID 'u'
+/* The index key of a stream ('s' included); its length, 0 when the name is
+ * empty or too long. */
+size_t jn_ix_stream_key(jn_str stream, uint8_t key[JN_IX_KEYMAX]);
+/* The name back from a key ('s' included) into out (JN_MAX_STREAM + 1 bytes):
+ * its length, or 0 when the key is malformed. */
+size_t jn_ix_stream_name(const uint8_t *key, size_t n, char *out);
+void jn_ix_stream_val(uint8_t val[JN_IX_VAL], const jn_head_rec *h, uint64_t seq);
+void jn_ix_head_of(const uint8_t val[JN_IX_VAL], jn_head_rec *h, uint64_t *seqp);
+void jn_ix_id_entry(const uint8_t id[JN_ID_LEN], uint64_t seq, uint8_t key[9], uint8_t val[JN_IX_VAL]);
+/* Reads: 0, JN_ENOTFOUND or JN_ECORRUPT. */
+int jn_ix_head(jn_txn *txn, const uint8_t *key, size_t n, jn_head_rec *h);
+int jn_ix_id(jn_txn *txn, const uint8_t id[JN_ID_LEN], uint64_t *seqp);
+int jn_ix_retracted_by(jn_txn *txn, uint64_t seq, uint64_t *bysp);
+int jn_ix_cursor(jn_txn *txn, MDB_cursor **curp);	/* the txn's own; do not close */
+/* Format 1's reads, for a journal not yet upgraded. */
+int jn_v1_head(jn_txn *txn, jn_str stream, jn_head_rec *h);
+int jn_v1_id(jn_txn *txn, const uint8_t id[JN_ID_LEN], uint64_t *seqp);
+int jn_v1_retracted_by(jn_txn *txn, uint64_t seq, uint64_t *bysp);
+
+/* Every retraction as (target seq, retracting seq), by target, malloc'd. */
+typedef struct jn_retraction {
+	uint64_t target, by;
+} jn_retraction;
+int jn_retractions(jn_txn *txn, jn_retraction **rp, size_t *np);
+
+/* append.c, for the upgrade: stores the stored value val (already checked
+ * to chain) of event ev, decoded from it, and its index entries. */
+int jn_store_copy(jn_txn *txn, const uint8_t *val, size_t n, const jn_event *ev);
+
+/* verify.c and verify1.c share these. */
+int jn_vbad(jn_verify_report *rep, uint64_t seq, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int jn_vcheck_event(jn_verify_report *rep, uint64_t want, const MDB_val *k, const MDB_val *v,
+    uint8_t prev[JN_HASH_LEN], jn_event *ev);
+uint64_t jn_ventries(jn_txn *txn, MDB_dbi dbi);
+/* A multiset of entries as a sum (mod 2^128) of their keyed SipHash-128. */
+#define JN_VSUM_KEY 16
+typedef struct jn_sum128 {
+	uint64_t lo, hi;
+} jn_sum128;
+/* Adds the keyed hash of tag . a . b (an + bn <= JN_MAX_STREAM + 16) to *s. */
+void jn_vsum(const uint8_t key[JN_VSUM_KEY], jn_sum128 *s, uint8_t tag, const void *a, size_t an,
+    const void *b, size_t bn);
+int jn_vsum_eq(const jn_sum128 *a, const jn_sum128 *b);
+int jn_verify1(jn_txn *txn, jn_verify_report *rep,
+    void (*progress)(uint64_t done, uint64_t total, void *arg), void *arg);
 
 #endif

@@ -16,7 +16,8 @@ struct jn_iter {
 	int kind;
 	int started;
 	uint64_t from, to;
-	jn_str stream;
+	uint8_t key[JN_IX_KEYMAX];	/* IT_STREAM: the stream's key */
+	size_t keylen;
 	jn_release rel;
 };
 
@@ -85,7 +86,7 @@ int
 jn_iter_stream(jn_txn *txn, jn_str stream, jn_iter **itp)
 {
 	jn_head_rec h;
-	int rc;
+	int rc, v1 = txn->env->format == 1;
 
 	*itp = NULL;
 	if ((rc = jn_head_get(txn, stream, &h)) != 0)
@@ -93,9 +94,15 @@ jn_iter_stream(jn_txn *txn, jn_str stream, jn_iter **itp)
 	/* In a write transaction the stream's newest entries may be pending. */
 	if (!txn->rdonly && (rc = jn_hc_flush(txn)) != 0)
 		return rc;
-	if ((rc = iter_new(txn, txn->env->streams, IT_STREAM, itp)) == 0)
-		(*itp)->stream = stream;
-	return rc;
+	if ((rc = iter_new(txn, v1 ? txn->env->streams : txn->env->index, IT_STREAM, itp)) != 0)
+		return rc;
+	if (v1) {
+		memcpy((*itp)->key, stream.p, stream.n);
+		(*itp)->keylen = stream.n;
+	} else {
+		(*itp)->keylen = jn_ix_stream_key(stream, (*itp)->key);
+	}
+	return 0;
 }
 
 int
@@ -129,7 +136,7 @@ jn_iter_next(jn_iter *it, jn_event *ev)
 		return jn_decode_stored(v.mv_data, v.mv_size, ev);
 	}
 	if (!it->started) {
-		k.mv_size = it->stream.n, k.mv_data = (void *)it->stream.p;
+		k.mv_size = it->keylen, k.mv_data = it->key;
 		rc = mdb_cursor_get(it->cur, &k, &v, MDB_SET_KEY);
 		it->started = 1;
 	} else {
@@ -139,7 +146,8 @@ jn_iter_next(jn_iter *it, jn_event *ev)
 		return JN_END;
 	if (rc != 0)
 		return jn_mdb_rc(NULL, rc);
-	if (v.mv_size != 12)
+	/* version . seq, and in format 2 the live counts after it */
+	if (v.mv_size != (it->txn->env->format == 1 ? 12u : JN_IX_VAL))
 		return JN_ECORRUPT;
 	rc = jn_get(it->txn, jn_get_u64((uint8_t *)v.mv_data + 4), ev);
 	return rc == JN_ENOTFOUND ? JN_ECORRUPT : rc;
@@ -157,38 +165,24 @@ jn_iter_close(jn_iter *it)
 int
 jn_retracted(jn_txn *txn, uint64_t upto, uint64_t **seqsp, size_t *np)
 {
-	MDB_cursor *cur;
-	MDB_stat st;
-	MDB_val k, v;
-	uint64_t *seqs = NULL;
-	size_t n = 0;
+	jn_retraction *r;
+	uint64_t *seqs;
+	size_t n, i, m = 0;
 	int rc;
 
 	*seqsp = NULL;
 	*np = 0;
-	if ((rc = mdb_stat(txn->mdb, txn->env->retracted, &st)) != 0)
-		return jn_mdb_rc(NULL, rc);
-	if ((seqs = malloc((st.ms_entries ? st.ms_entries : 1) * sizeof *seqs)) == NULL)
+	if ((rc = jn_retractions(txn, &r, &n)) != 0)
+		return rc;
+	if ((seqs = malloc((n ? n : 1) * sizeof *seqs)) == NULL) {
+		free(r);
 		return ENOMEM;
-	if ((rc = mdb_cursor_open(txn->mdb, txn->env->retracted, &cur)) != 0) {
-		free(seqs);
-		return jn_mdb_rc(NULL, rc);
 	}
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != 8 || v.mv_size != 8 || n >= st.ms_entries) {
-			rc = JN_ECORRUPT;
-			break;
-		}
-		if (upto == 0 || jn_get_u64(v.mv_data) <= upto)
-			seqs[n++] = jn_get_u64(k.mv_data);
-	}
-	mdb_cursor_close(cur);
-	if (rc != MDB_NOTFOUND) {
-		free(seqs);
-		return rc < 0 && rc > -30900 ? jn_mdb_rc(NULL, rc) : rc;
-	}
+	for (i = 0; i < n; i++)
+		if (upto == 0 || r[i].by <= upto)
+			seqs[m++] = r[i].target;
+	free(r);
 	*seqsp = seqs;
-	*np = n;
+	*np = m;
 	return 0;
 }

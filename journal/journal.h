@@ -23,7 +23,8 @@
 extern "C" {
 #endif
 
-#define JN_FORMAT_VERSION 1	/* stored layout version; see specs/storage.md */
+#define JN_FORMAT_VERSION 2	/* storage format of new journals (meta.format); specs/storage.md */
+#define JN_EVENT_FORMAT 1	/* element 0 of a stored event: unchanged since format 1 */
 #define JN_HASH_LEN 32		/* BLAKE2b-256 */
 #define JN_ID_LEN 16		/* UUID, binary */
 #define JN_RECORDED_LEN 27	/* "YYYY-MM-DDTHH:MM:SS.ffffffZ" */
@@ -42,6 +43,7 @@ extern "C" {
 #define JN_ENOTEMPTY	(-30910)	/* restore into a journal that holds events */
 #define JN_ECHAIN	(-30911)	/* restored event's seq, version or hash does not chain */
 #define JN_END		(-30912)	/* iterator exhausted (not an error) */
+#define JN_EUPGRADE	(-30913)	/* write to a journal of an older format: run `oyako upgrade` */
 
 const char *jn_strerror(int rc);
 
@@ -132,7 +134,9 @@ typedef struct jn_iter jn_iter;
 
 /* Opens the journal in directory path.  Clears reader slots left by dead
  * processes.  Returns JN_ENOTFOUND when path holds no journal (and JN_CREATE is
- * not given), JN_EEXIST when JN_CREATE finds one, JN_EFORMAT for a newer layout. */
+ * not given), JN_EEXIST when JN_CREATE finds one, JN_EFORMAT for a newer layout.
+ * A journal of storage format 1 opens with JN_RDONLY only (everything that
+ * reads works); without it jn_env_open() returns JN_EUPGRADE. */
 int jn_env_open(const char *path, unsigned flags, jn_env **envp);
 void jn_env_close(jn_env *env);	/* accepts NULL */
 
@@ -219,6 +223,24 @@ typedef struct jn_verify_report {
 	jn_errinfo err;
 } jn_verify_report;
 int jn_verify(jn_txn *txn, jn_verify_report *rep,
+    void (*progress)(uint64_t done, uint64_t total, void *arg), void *arg);
+
+/*
+ * Upgrade: rewrites the journal at path, of storage format 1, in the current
+ * format.  The new journal is built beside path (PATH.upgrade-PID), its
+ * events copied byte for byte, its indexes built, then verified (same events,
+ * same head hash) and swapped into place with the old one, which is removed:
+ * all or nothing.  Writers are locked out meanwhile.  rep->from is the format
+ * found (JN_FORMAT_VERSION: nothing was done).  A source whose chain breaks
+ * gives JN_ECORRUPT with rep->bad_seq and rep->err set.  flags: JN_NOSYNC. */
+typedef struct jn_upgrade_report {
+	unsigned from;
+	uint64_t events;
+	uint8_t head_hash[JN_HASH_LEN];
+	uint64_t bad_seq;
+	jn_errinfo err;
+} jn_upgrade_report;
+int jn_upgrade(const char *path, unsigned flags, jn_upgrade_report *rep,
     void (*progress)(uint64_t done, uint64_t total, void *arg), void *arg);
 
 /*

@@ -27,6 +27,7 @@ jn_strerror(int rc)
 	case JN_ENOTEMPTY: return "journal is not empty";
 	case JN_ECHAIN: return "event does not chain to the journal";
 	case JN_END: return "end of iteration";
+	case JN_EUPGRADE: return "journal is in an older storage format: run 'oyako upgrade'";
 	default:
 		if (rc > 0)
 			return strerror(rc);

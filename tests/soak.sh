@@ -94,8 +94,10 @@ while [ $round -lt "$rounds" ]; do
 	oyako -J j verify >verify.out 2>&1 || fail "verify failed: $(cat verify.out)"
 	oyako -J j export >exp || fail "export failed"
 	cat acks.1 acks.2 acks.3 >>acks.all 2>/dev/null
-	# Every acknowledged append is stored at its seq with its id.
-	awk 'NR == FNR { if (match($0, /^\{"seq":[0-9]+,"id":"[^"]*"/)) {
+	# Every acknowledged append is stored at its seq with its id.  (By
+	# FILENAME, not NR == FNR: an empty export would make the acks the
+	# first file, and nothing would be checked.)
+	awk 'FILENAME == ARGV[1] { if (match($0, /^\{"seq":[0-9]+,"id":"[^"]*"/)) {
 			split(substr($0, 2, RLENGTH - 1), f, /[:,"]+/); at[f[3]] = f[5] }
 			n++; next }
 		{ if (!($1 in at)) { print "acknowledged seq " $1 " (" $2 ") is missing"; bad = 1 }

@@ -61,16 +61,16 @@ test_expect_success 'a stale slot does not stop writers, and the journal is inta
 	oyako -J j export | head -n $(wc -l <exp) >exp2 && test_cmp exp exp2
 '
 
-test_expect_success 'setup: a journal whose meta format says 2' '
+test_expect_success 'setup: a journal whose meta format says 3' '
 	oyako -J new init && oyako -J new import "$FIXTURES/small.jsonl" &&
 	"$JTAMPER" new get meta $(hex format) >fmt &&
-	test "$(cat fmt)" = 00000001 &&
-	"$JTAMPER" new put meta $(hex format) 00000002
+	test "$(cat fmt)" = 00000002 &&
+	"$JTAMPER" new put meta $(hex format) 00000003
 '
 
 for cmd in verify export stats "show room:kokinu" "import $FIXTURES/small.jsonl" \
     "append --type checkup.held --stream checkup:x --actor a --data '{\"kind\":\"3-4m\"}'"; do
-	test_expect_success "format 2 is refused by oyako ${cmd%% *} (exit 5, says why)" '
+	test_expect_success "format 3 is refused by oyako ${cmd%% *} (exit 5, says why)" '
 		test_must_fail 5 oyako -J new '"$cmd"' >out 2>err &&
 		test_grep "oyako: error: cannot open journal '\''new'\'': journal written by a newer version of oyako" err &&
 		test ! -s out
@@ -78,7 +78,7 @@ for cmd in verify export stats "show room:kokinu" "import $FIXTURES/small.jsonl"
 done
 
 test_expect_success 'the refused journal was not changed' '
-	"$JTAMPER" new put meta $(hex format) 00000001 &&
+	"$JTAMPER" new put meta $(hex format) 00000002 &&
 	oyako -J new verify >v && test_grep "verified 27 events" v
 '
 

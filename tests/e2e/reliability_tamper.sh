@@ -52,6 +52,14 @@ test_expect_success 'every single flipped byte of an event is found at its seq' 
 	if [ -n "$missed" ]; then echo "flips not found at seq 7: offsets$missed"; false; fi
 '
 
+# verify hashes the chain on a second thread when it may use two cores; on
+# one (taskset), in the log walk itself: the same first bad seq either way.
+test_expect_success 'on one core too, a flipped byte is found at its seq' '
+	fresh && "$JTAMPER" j flip 12 &&
+	test_must_fail 5 taskset -c 0 oyako -J j verify >out 2>err &&
+	test_grep "oyako: error: verify failed at seq 12 " err &&
+	fresh && taskset -c 0 oyako -J j verify >out && test_grep "verified 27 events" out
+'
 test_expect_success 'a deleted event is found at its seq' '
 	fresh && "$JTAMPER" j delete 9 && verify_fails_at 9 &&
 	test_grep "event 9 is missing" err
@@ -69,39 +77,66 @@ test_expect_success 'two swapped neighbours are found at the first of them' '
 '
 test_expect_success 'an id index entry pointing elsewhere is found at its event' '
 	fresh && "$JTAMPER" j repoint-id 10 11 && verify_fails_at 10 &&
-	test_grep "(field '\''ids'\'')" err
+	test_grep "(field '\''index'\'')" err && test_grep "id index" err
 '
-test_expect_success 'a wrong stream head is found' '
+# Format 2 keeps a stream's head in the last entry of its key in `index`:
+# 's' and the stream name (a case: 's', 0x01 and the UUID's 16 bytes);
+# version u32, seq u64, live-open u16, live-birth u16.
+test_expect_success 'a wrong stream head (its last entry) is found' '
 	fresh &&
-	key=$(hex room:kokinu) &&
-	"$JTAMPER" j get heads $key >h && test -s h &&
-	"$JTAMPER" j put heads $key 0000000900010000 &&
+	key=$(hex sroom:kokinu) &&
+	"$JTAMPER" j last index $key >h && test "$(cut -c1-8 h)" = 00000001 &&
+	"$JTAMPER" j set-last index $key "00000009$(cut -c9-32 h)" &&
 	test_must_fail 5 oyako -J j verify 2>err &&
-	test_grep "verify failed" err && test_grep "heads" err
+	test_grep "verify failed at seq" err && test_grep "stream '\''room:kokinu'\''" err
 '
 # Index entries the log does not explain: verify's first pass compares sums
-# of keyed hashes of the indexes with those the log implies; these must not
+# of keyed hashes of the index with those the log implies; these must not
 # slip through it.
 test_expect_success 'an extra id index entry is found' '
 	fresh &&
-	"$JTAMPER" j put ids 0123456789abcdef0123456789abcdef 0000000000000001 &&
+	"$JTAMPER" j put index 750123456789abcdef 0123456789abcdef0000000000000001 &&
 	test_must_fail 5 oyako -J j verify 2>err &&
-	test_grep "verify failed" err && test_grep "ids" err
+	test_grep "verify failed" err && test_grep "id entries for 27 events" err
 '
 test_expect_success 'an extra stream index entry is found' '
 	fresh &&
-	"$JTAMPER" j put streams $(hex room:kokinu) 000000090000000000000001 &&
+	"$JTAMPER" j put index $(hex sroom:kokinu) 00000009000000000000000100010000 &&
 	test_must_fail 5 oyako -J j verify 2>err &&
 	test_grep "verify failed" err
 '
+test_expect_success 'an entry of an unknown kind in the index is found' '
+	fresh &&
+	"$JTAMPER" j put index 7a00 00000000000000000000000000000000 &&
+	test_must_fail 5 oyako -J j verify 2>err &&
+	test_grep "verify failed" err && test_grep "malformed entry" err
+'
 test_expect_success 'a changed live count in a stream head is found' '
 	fresh &&
-	key=$(hex room:kokinu) &&
-	"$JTAMPER" j get heads $key >h &&
-	v=$(cat h) && test ${#v} -eq 16 &&
-	"$JTAMPER" j put heads $key "${v%????????}00070000" &&
+	key=$(hex sroom:kokinu) &&
+	"$JTAMPER" j last index $key >h &&
+	v=$(cat h) && test ${#v} -eq 32 &&
+	"$JTAMPER" j set-last index $key "${v%????????}00070000" &&
 	test_must_fail 5 oyako -J j verify 2>err &&
-	test_grep "verify failed" err && test_grep "heads" err
+	test_grep "verify failed at seq" err && test_grep "live counts" err
+'
+test_expect_success 'a changed live count of a case, in its binary key, is found' '
+	fresh &&
+	key=7301c1a5e00000004000800000000000000a &&
+	"$JTAMPER" j last index $key >h &&
+	v=$(cat h) && test ${#v} -eq 32 &&
+	"$JTAMPER" j set-last index $key "${v%????????}00000001" &&
+	test_must_fail 5 oyako -J j verify 2>err &&
+	test_grep "verify failed at seq" err &&
+	test_grep "c1a5e000-0000-4000-8000-00000000000a" err
+'
+test_expect_success 'a removed retraction entry is found' '
+	fresh &&
+	t=$(oyako -J j0 export --type event.retracted | sed "s/.*\"target\":\"\([^\"]*\)\".*/\1/" | head -1) &&
+	tseq=$(oyako -J j0 export | grep "\"id\":\"$t\"" | sed "s/^{\"seq\":\([0-9]*\),.*/\1/") &&
+	"$JTAMPER" j del index 72$(printf %016x "$tseq") &&
+	test_must_fail 5 oyako -J j verify 2>err &&
+	test_grep "verify failed" err
 '
 test_expect_success 'the untouched copy still verifies (the tool changes only what it says)' '
 	fresh && oyako -J j verify >out && test_grep "verified 27 events" out

@@ -8,9 +8,14 @@
  *					negative: from the end)
  *	jtamper DIR delete SEQ		delete event SEQ from `events` only
  *	jtamper DIR swap N M		exchange the stored values of events N and M
- *	jtamper DIR repoint-id SEQ TO	make the `ids` entry of event SEQ say TO
- *	jtamper DIR put DB KEYHEX VALHEX	write any entry (for `meta`, `heads`...)
- *	jtamper DIR get DB KEYHEX	print a value in hex
+ *	jtamper DIR repoint-id SEQ TO	make the id entry of event SEQ in `index`
+ *					(format 2) say TO
+ *	jtamper DIR put DB KEYHEX VALHEX	write any entry (for `meta`...; in
+ *					`index`, one more duplicate of the key)
+ *	jtamper DIR get DB KEYHEX	print a value in hex (the first duplicate)
+ *	jtamper DIR del DB KEYHEX	delete a key (all its duplicates)
+ *	jtamper DIR last DB KEYHEX	print the last duplicate of a key in hex
+ *	jtamper DIR set-last DB KEYHEX VALHEX	replace the last duplicate of a key
  *
  * Exit: 0 done, 1 the entry is missing or LMDB failed, 2 usage.  A test
  * program only: it links LMDB and nothing of oyako, so that the tests do
@@ -25,7 +30,8 @@
 
 static const char usage[] =
     "usage: jtamper DIR flip SEQ [OFFSET] | delete SEQ | swap N M |\n"
-    "               repoint-id SEQ TO | put DB KEYHEX VALHEX | get DB KEYHEX\n";
+    "               repoint-id SEQ TO | put DB KEYHEX VALHEX | get DB KEYHEX |\n"
+    "               del DB KEYHEX | last DB KEYHEX | set-last DB KEYHEX VALHEX\n";
 
 static void
 put_u64(uint8_t *p, uint64_t v)
@@ -131,7 +137,7 @@ run(MDB_env *env, int argc, char **argv)
 	MDB_txn *t = NULL;
 	MDB_dbi events, dbi;
 	MDB_val k, v, v2;
-	uint8_t key[8], key2[8], seqbuf[8];
+	uint8_t key[8], key2[8];
 	const uint8_t *id;
 	uint64_t a, b;
 	long long off;
@@ -193,14 +199,58 @@ run(MDB_env *env, int argc, char **argv)
 			rc = EINVAL;
 			goto fail;
 		}
-		if ((rc = mdb_dbi_open(t, "ids", 0, &dbi)) != 0)
+		if ((rc = mdb_dbi_open(t, "index", 0, &dbi)) != 0)
 			goto fail;
-		copy = malloc(16);
-		memcpy(copy, id, 16);
-		put_u64(seqbuf, b);
-		k.mv_size = 16, k.mv_data = copy;
-		v.mv_size = 8, v.mv_data = seqbuf;
+		/* 'u' . id[0..8) -> id[8..16) . seq: take out the event's own
+		 * duplicate, put in one naming TO. */
+		copy = malloc(9);
+		copy2 = malloc(16);
+		copy[0] = 'u';
+		memcpy(copy + 1, id, 8);
+		memcpy(copy2, id + 8, 8);
+		put_u64(copy2 + 8, a);
+		k.mv_size = 9, k.mv_data = copy;
+		v.mv_size = 16, v.mv_data = copy2;
+		if ((rc = mdb_del(t, dbi, &k, &v)) != 0)
+			goto fail;
+		put_u64(copy2 + 8, b);
 		rc = mdb_put(t, dbi, &k, &v, 0);
+	} else if (strcmp(cmd, "del") == 0 && argc == 3) {
+		if ((rc = mdb_dbi_open(t, argv[1], 0, &dbi)) != 0)
+			goto fail;
+		if (unhex(argv[2], &k) != 0)
+			goto bad_usage;
+		copy = k.mv_data;
+		rc = mdb_del(t, dbi, &k, NULL);
+	} else if ((strcmp(cmd, "last") == 0 && argc == 3) || (strcmp(cmd, "set-last") == 0 && argc == 4)) {
+		MDB_cursor *cur;
+		if ((rc = mdb_dbi_open(t, argv[1], 0, &dbi)) != 0)
+			goto fail;
+		if (unhex(argv[2], &k) != 0)
+			goto bad_usage;
+		copy = k.mv_data;
+		if ((rc = mdb_cursor_open(t, dbi, &cur)) != 0)
+			goto fail;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+		if (rc == 0)
+			rc = mdb_cursor_get(cur, &k, &v, MDB_LAST_DUP);
+		if (rc == 0 && argc == 3) {
+			size_t i;
+			for (i = 0; i < v.mv_size; i++)
+				printf("%02x", ((uint8_t *)v.mv_data)[i]);
+			printf("\n");
+		} else if (rc == 0) {
+			if (unhex(argv[3], &v2) != 0) {
+				mdb_cursor_close(cur);
+				goto bad_usage;
+			}
+			copy2 = v2.mv_data;
+			rc = mdb_cursor_del(cur, 0);
+			k.mv_data = copy;
+			if (rc == 0)
+				rc = mdb_put(t, dbi, &k, &v2, 0);
+		}
+		mdb_cursor_close(cur);
 	} else if ((strcmp(cmd, "put") == 0 && argc == 4) || (strcmp(cmd, "get") == 0 && argc == 3)) {
 		if ((rc = mdb_dbi_open(t, argv[1], 0, &dbi)) != 0)
 			goto fail;

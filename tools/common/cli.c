@@ -87,6 +87,8 @@ cli_exit_code(int rc)
 		return EX_IO;
 	case JN_EBADTXN:
 		return EX_INTERNAL;
+	case JN_EUPGRADE:
+		return EX_UPGRADE;
 	default:
 		return rc > 0 ? EX_IO : EX_INTERNAL;
 	}
@@ -104,6 +106,9 @@ cli_open(const char *path, unsigned flags, jn_env **envp)
 		cli_error("no journal at '%s' (create one with 'oyako init', or give -J DIR)", path);
 	else if (rc == JN_EEXIST)
 		cli_error("a journal already exists at '%s'", path);
+	else if (rc == JN_EUPGRADE)
+		cli_error("journal '%s' is in storage format 1, which this version reads but does "
+		    "not write: run 'oyako -J %s upgrade' first (specs/storage.md)", path, path);
 	else
 		cli_error("cannot open journal '%s': %s", path, jn_strerror(rc));
 	return cli_exit_code(rc);

@@ -17,7 +17,8 @@ enum {
 	EX_CONFLICT = 4,	/* expected_version mismatch or id stored with other content */
 	EX_INTEGRITY = 5,	/* verify found a fault, a restore does not chain, corrupt journal */
 	EX_IO = 6,		/* I/O, permissions, out of memory, disk full */
-	EX_NOTFOUND = 7		/* no journal there, no such stream, no such command */
+	EX_NOTFOUND = 7,	/* no journal there, no such stream, no such command */
+	EX_UPGRADE = 8		/* a write to a journal of an older format: run `oyako upgrade` */
 };
 
 /* The program name used in messages, set by cli_init() from argv[0]. */

@@ -31,6 +31,7 @@ static const struct builtin {
 	{ "show", cmd_show, "show one stream's history, retractions marked" },
 	{ "verify", cmd_verify, "recompute the hash chain and check every index" },
 	{ "stats", cmd_stats, "counts per type, dates, head, size on disk" },
+	{ "upgrade", cmd_upgrade, "rewrite a journal of storage format 1 in format 2" },
 };
 
 #define NBUILTINS (sizeof builtins / sizeof builtins[0])
@@ -148,7 +149,8 @@ help(void)
 	}
 	free(ns.v);
 	fputs("\nExit codes: 0 ok, 1 internal error, 2 usage, 3 bad input (nothing stored),\n"
-	    "4 conflict, 5 integrity, 6 I/O or system, 7 not found.  See oyako(1).\n", stdout);
+	    "4 conflict, 5 integrity, 6 I/O or system, 7 not found, 8 run 'oyako upgrade'.\n"
+	    "See oyako(1).\n", stdout);
 	return EX_OK;
 }
 

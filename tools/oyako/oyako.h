@@ -20,6 +20,11 @@ int cmd_export(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_upgrade(int argc, char **argv);
+
+/* Parses the options of a command that takes only -J; returns -1 to go on
+ * with *jopt set, or the exit code. */
+int oy_only_journal_opt(int argc, char **argv, const char *usage, const char **jopt);
 
 /* -J DIR given before the command (NULL when not). */
 extern const char *oy_journal_opt;

@@ -1,4 +1,5 @@
 /* util.c: helpers shared by the oyako commands, see oyako.h. */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -119,4 +120,30 @@ oy_progress_end(oy_progress *p)
 	if (p->shown)
 		fputs("\r\033[K", stderr);
 	p->shown = 0;
+}
+
+/* Parses the options of a command that takes only -J; returns -1 to go on
+ * with *jopt set, or the exit code. */
+int
+oy_only_journal_opt(int argc, char **argv, const char *usage, const char **jopt)
+{
+	static const struct option longopts[] = {
+		{ "journal", required_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "J:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'J': *jopt = optarg; break;
+		case 'h': return oy_usage(usage, 1);
+		default: return oy_usage(usage, 0);
+		}
+	}
+	if (optind != argc) {
+		cli_error("unexpected argument '%s'", argv[optind]);
+		return oy_usage(usage, 0);
+	}
+	return -1;
 }

@@ -20,32 +20,6 @@ static const char stats_usage[] =
     "the head seq and hash, the size on disk and the streams per kind.\n"
     "Exit codes: 0 ok, 2 usage, 5 corrupt journal, 6 I/O, 7 no journal.\n";
 
-/* Parses the options of a command that takes only -J; returns -1 to go on
- * with *jopt set, or the exit code. */
-static int
-only_journal_opt(int argc, char **argv, const char *usage, const char **jopt)
-{
-	static const struct option longopts[] = {
-		{ "journal", required_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, "J:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'J': *jopt = optarg; break;
-		case 'h': return oy_usage(usage, 1);
-		default: return oy_usage(usage, 0);
-		}
-	}
-	if (optind != argc) {
-		cli_error("unexpected argument '%s'", argv[optind]);
-		return oy_usage(usage, 0);
-	}
-	return -1;
-}
-
 static void
 verify_progress(uint64_t done, uint64_t total, void *arg)
 {
@@ -65,7 +39,7 @@ cmd_verify(int argc, char **argv)
 	uint8_t hash[JN_HASH_LEN];
 	int ex, rc;
 
-	if ((ex = only_journal_opt(argc, argv, verify_usage, &jopt)) != -1)
+	if ((ex = oy_only_journal_opt(argc, argv, verify_usage, &jopt)) != -1)
 		return ex;
 	path = oy_journal(jopt);
 	if ((ex = oy_open_read(path, &env, &txn)) != EX_OK)
@@ -150,7 +124,7 @@ cmd_stats(int argc, char **argv)
 	size_t k, n;
 	int ex, rc;
 
-	if ((ex = only_journal_opt(argc, argv, stats_usage, &jopt)) != -1)
+	if ((ex = oy_only_journal_opt(argc, argv, stats_usage, &jopt)) != -1)
 		return ex;
 	path = oy_journal(jopt);
 	if ((ex = oy_open_read(path, &env, &txn)) != EX_OK)

@@ -1,0 +1,257 @@
+/* test_index.c: format 2's index (journal/index.c): its key encodings, ids
+ * that share their first 8 bytes, and verify catching a damaged entry. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "jsonl.h"
+
+#define CASE1 "11111111-1111-4111-8111-111111111111"
+
+static char dir[256];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof dir, "%s/oyako-index.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	strcat(dir, "/j");
+	setenv("OYAKO_TODAY", "2026-01-15", 1);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[600];
+
+	(void)state;
+	*strrchr(dir, '/') = '\0';
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+/* The key of name, and the name back from it. */
+static size_t
+roundtrip(const char *name, size_t n, uint8_t key[JN_IX_KEYMAX])
+{
+	char back[JN_MAX_STREAM + 1];
+	size_t kn = jn_ix_stream_key((jn_str){ name, n }, key), bn;
+
+	if (kn == 0)
+		return 0;
+	assert_int_equal(key[0], 's');
+	bn = jn_ix_stream_name(key, kn, back);
+	assert_int_equal(bn, n);
+	assert_memory_equal(back, name, n);
+	return kn;
+}
+
+static void
+test_stream_keys(void **state)
+{
+	uint8_t key[JN_IX_KEYMAX];
+	char longname[JN_MAX_STREAM + 2], out[JN_MAX_STREAM + 1];
+	static const uint8_t id1[16] = { 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x41, 0x11,
+		0x81, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11 };
+
+	(void)state;
+	/* A case stream: 's', 0x01, the UUID's 16 bytes. */
+	assert_int_equal(roundtrip("case:" CASE1, 41, key), 18);
+	assert_int_equal(key[1], 0x01);
+	assert_memory_equal(key + 2, id1, 16);
+	/* Uppercase (only restore can store it) stays text, as does a near miss. */
+	assert_int_equal(roundtrip("case:11111111-1111-4111-8111-11111111111A", 41, key), 42);
+	assert_int_equal(roundtrip("case:11111111-1111-4111-8111-1111111111", 39, key), 40);
+	assert_int_equal(roundtrip("case:11111111x1111-4111-8111-111111111111", 41, key), 42);
+	/* Other names as they are; low first bytes escaped. */
+	assert_int_equal(roundtrip("room:kokinu", 11, key), 12);
+	assert_memory_equal(key + 1, "room:kokinu", 11);
+	assert_int_equal(roundtrip("\x01" "abc", 4, key), 6);
+	assert_int_equal(key[1], 0x00);
+	assert_int_equal(roundtrip("\0" "x", 2, key), 4);
+	memset(longname, 'a', sizeof longname);
+	assert_int_equal(roundtrip(longname, JN_MAX_STREAM, key), 1 + JN_MAX_STREAM);
+	assert_int_equal(jn_ix_stream_key((jn_str){ longname, JN_MAX_STREAM + 1 }, key), 0);
+	assert_int_equal(jn_ix_stream_key((jn_str){ "", 0 }, key), 0);
+	/* Keys no name gives are malformed. */
+	assert_int_equal(jn_ix_stream_name((const uint8_t *)"sx", 1, out), 0);
+	assert_int_equal(jn_ix_stream_name((const uint8_t *)"u1234567", 8, out), 0);
+	assert_int_equal(jn_ix_stream_name((const uint8_t *)"s\0a", 3, out), 0);	/* needless escape */
+	assert_int_equal(jn_ix_stream_name((const uint8_t *)"s\1abc", 5, out), 0);	/* short UUID */
+	assert_int_equal(jn_ix_stream_name((const uint8_t *)"scase:" CASE1, 42, out), 0);
+}
+
+static void
+test_values(void **state)
+{
+	uint8_t key[9], val[JN_IX_VAL];
+	static const uint8_t id[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+	static const uint8_t wantk[9] = { 'u', 1, 2, 3, 4, 5, 6, 7, 8 };
+	static const uint8_t wantv[16] = { 9, 10, 11, 12, 13, 14, 15, 16, 0, 0, 0, 0, 0, 1, 2, 3 };
+	static const uint8_t wants[16] = { 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 9, 0, 1, 0, 2 };
+	jn_head_rec h = { 7, 1, 2 }, back;
+	uint64_t seq;
+
+	(void)state;
+	jn_ix_id_entry(id, 0x010203, key, val);
+	assert_memory_equal(key, wantk, 9);
+	assert_memory_equal(val, wantv, 16);
+	jn_ix_stream_val(val, &h, 9);
+	assert_memory_equal(val, wants, 16);
+	jn_ix_head_of(val, &back, &seq);
+	assert_int_equal(back.version, 7);
+	assert_int_equal(back.live_open, 1);
+	assert_int_equal(back.live_birth, 2);
+	assert_int_equal(seq, 9);
+}
+
+static int
+add(jn_env *env, const char *json, uint64_t *seqp, int *storedp)
+{
+	jl_event e = { 0 };
+	jn_errinfo err;
+	int rc = jl_decode(json, strlen(json), 0, &e, &err);
+
+	if (rc == 0)
+		rc = jn_append1(env, &e.ev, seqp, storedp, &err);
+	jl_event_free(&e);
+	return rc;
+}
+
+#define OPENED "{\"id\":\"aaaaaaaa-0000-4000-8000-%012d\",\"type\":\"room.opened\",\"stream\":\"room:r%d\"," \
+	"\"occurred\":\"2025-03-01\",\"actor\":\"t\",\"data\":{\"name\":\"r\"}}"
+
+/* Ids sharing their first 8 bytes share one key of the index: each is
+ * found, a retry of each is idempotent, and the journal verifies. */
+static void
+test_ids_sharing_a_prefix(void **state)
+{
+	jn_env *env;
+	jn_txn *txn;
+	jn_event ev;
+	jn_verify_report rep;
+	char line[400];
+	uint8_t id[16];
+	uint64_t seq;
+	int i, stored;
+
+	(void)state;
+	assert_int_equal(jn_env_open(dir, JN_CREATE | JN_NOSYNC, &env), 0);
+	for (i = 1; i <= 3; i++) {
+		snprintf(line, sizeof line, OPENED, i, i);
+		assert_int_equal(add(env, line, &seq, &stored), 0);
+		assert_int_equal(seq, (uint64_t)i);
+	}
+	for (i = 3; i >= 1; i--) {
+		snprintf(line, sizeof line, OPENED, i, i);
+		assert_int_equal(add(env, line, &seq, &stored), 0);
+		assert_int_equal(seq, (uint64_t)i);
+		assert_int_equal(stored, 0);
+	}
+	assert_int_equal(jn_txn_begin(env, JN_TXN_RDONLY, &txn), 0);
+	assert_int_equal(jn_uuid_parse(JN_STR("aaaaaaaa-0000-4000-8000-000000000002"), id), 0);
+	assert_int_equal(jn_get_id(txn, id, &ev), 0);
+	assert_int_equal(ev.seq, 2);
+	id[15] = 9;
+	assert_int_equal(jn_get_id(txn, id, &ev), JN_ENOTFOUND);
+	assert_int_equal(jn_verify(txn, &rep, NULL, NULL), 0);
+	assert_int_equal(rep.events, 3);
+	jn_txn_abort(txn);
+	jn_env_close(env);
+}
+
+/* Changes the last entry of stream (its head) behind the library's back. */
+static void
+poke_head(const char *stream, size_t at, uint8_t byte)
+{
+	MDB_env *mdb;
+	MDB_txn *t;
+	MDB_dbi dbi;
+	MDB_cursor *cur;
+	uint8_t key[JN_IX_KEYMAX], val[JN_IX_VAL];
+	MDB_val k, v;
+
+	k.mv_size = jn_ix_stream_key(jn_str_c(stream), key);
+	k.mv_data = key;
+	assert_int_equal(mdb_env_create(&mdb), 0);
+	assert_int_equal(mdb_env_set_maxdbs(mdb, 8), 0);
+	assert_int_equal(mdb_env_open(mdb, dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(mdb, NULL, 0, &t), 0);
+	assert_int_equal(mdb_dbi_open(t, "index", 0, &dbi), 0);
+	assert_int_equal(mdb_cursor_open(t, dbi, &cur), 0);
+	assert_int_equal(mdb_cursor_get(cur, &k, &v, MDB_SET_KEY), 0);
+	assert_int_equal(mdb_cursor_get(cur, &k, &v, MDB_LAST_DUP), 0);
+	memcpy(val, v.mv_data, JN_IX_VAL);
+	val[at] = byte;
+	assert_int_equal(mdb_cursor_del(cur, 0), 0);
+	k.mv_size = jn_ix_stream_key(jn_str_c(stream), key);
+	k.mv_data = key;
+	v.mv_size = JN_IX_VAL, v.mv_data = val;
+	assert_int_equal(mdb_put(t, dbi, &k, &v, 0), 0);
+	mdb_cursor_close(cur);
+	assert_int_equal(mdb_txn_commit(t), 0);
+	mdb_env_close(mdb);
+}
+
+static void
+verify_fails(uint64_t seq, const char *what)
+{
+	jn_env *env;
+	jn_txn *txn;
+	jn_verify_report rep;
+
+	assert_int_equal(jn_env_open(dir, JN_RDONLY, &env), 0);
+	assert_int_equal(jn_txn_begin(env, JN_TXN_RDONLY, &txn), 0);
+	assert_int_equal(jn_verify(txn, &rep, NULL, NULL), JN_ECORRUPT);
+	assert_int_equal(rep.bad_seq, seq);
+	assert_non_null(strstr(rep.err.msg, what));
+	jn_txn_abort(txn);
+	jn_env_close(env);
+}
+
+/* A case's live-open count, and its version, changed in its head entry:
+ * verify names the event; the writer reads the head from that entry. */
+static void
+test_verify_damaged_head(void **state)
+{
+	jn_env *env;
+	uint64_t seq;
+
+	(void)state;
+	assert_int_equal(jn_env_open(dir, JN_CREATE | JN_NOSYNC, &env), 0);
+	assert_int_equal(add(env, "{\"type\":\"handbook.issued\",\"stream\":\"case:" CASE1 "\",\"occurred\":\"2025-04-03\",\"actor\":\"n\",\"data\":{\"district\":\"d\",\"due_date\":\"2025-11-01\",\"support_needed\":false}}", &seq, NULL), 0);
+	assert_int_equal(add(env, "{\"type\":\"support.flagged\",\"stream\":\"case:" CASE1 "\",\"occurred\":\"2025-04-04\",\"actor\":\"n\",\"data\":{\"reason\":\"r\"}}", &seq, NULL), 0);
+	assert_int_equal(seq, 2);
+	jn_env_close(env);
+	poke_head("case:" CASE1, 13, 0);	/* live-open 1 -> 0 */
+	verify_fails(2, "live counts");
+	/* The writer believes the index: the case is not opened now. */
+	assert_int_equal(jn_env_open(dir, JN_NOSYNC, &env), 0);
+	assert_int_equal(add(env, "{\"type\":\"support.cleared\",\"stream\":\"case:" CASE1 "\",\"occurred\":\"2025-04-05\",\"actor\":\"n\",\"data\":{}}", &seq, NULL), JN_EINVALID);
+	jn_env_close(env);
+	poke_head("case:" CASE1, 13, 1);
+	poke_head("case:" CASE1, 3, 5);		/* version 2 -> 5 */
+	verify_fails(2, "version");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stream_keys),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test_setup_teardown(test_ids_sharing_a_prefix, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verify_damaged_head, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
