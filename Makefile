@@ -141,7 +141,13 @@ $(CLIA): $(CLI_OBJ)
 # line "N passed, M failed".
 check: all
 	@$(MAKE) --no-print-directory SAN=1 all
-	@sh tests/run.sh
+	@CHECK_SAN=unit sh tests/run.sh
+
+# The end-to-end suite again under ASan+UBSan: longer than make check may
+# take, so a target of its own, which .ci/run runs after make check.
+check-san: all
+	@$(MAKE) --no-print-directory SAN=1 all
+	@CHECK_NORMAL=0 CHECK_SAN=1 CHECK_VALGRIND=0 sh tests/run.sh
 
 # Only the normal build, for a quick loop while working.
 check-fast: all

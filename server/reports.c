@@ -205,8 +205,9 @@ cases_report(srv_req *r, const char *tool, const char *extra)
 	args a;
 	int deny;
 
-	const char *names = srv_query(r, "names");
+	const char *names = srv_query(r, "names"), *as_of = srv_query(r, "as_of");
 	char nown[4][4200];
+	int32_t day;
 	enum MHD_Result ret;
 
 	coord = coordinator_param(r, &deny);
@@ -221,6 +222,12 @@ cases_report(srv_req *r, const char *tool, const char *extra)
 	if (names != NULL && strcmp(names, "0") != 0) {
 		if (strcmp(names, "1") != 0)
 			return srv_reply_error(r, "malformed", NULL, "names= takes 1 or 0");
+		/* Its cases of another day are not its cases now: a coordinator
+		 * sees the names of today's caseload only. */
+		if (r->acct.role == SRV_ROLE_COORDINATOR && as_of != NULL && *as_of != '\0' &&
+		    (jn_date_parse(jn_str_c(as_of), &day) != 0 || day != jn_today_jst()))
+			return srv_reply_error(r, "forbidden", NULL,
+			    "a coordinator sees names in today's caseload and risk only (no as_of)");
 		if (srv_names_opts(r, r->route->path, nown, a.v + a.n, &ret) != 0)
 			return ret;
 		a.n += 4;

@@ -116,9 +116,13 @@ test_expect_success 'names=1 on caseload and risk: nurse and coordinator only, e
 	test "$(api a1 GET "/v1/reports/risk?names=1")" = 403 &&
 	test "$(api ad GET "/v1/reports/caseload?names=1")" = 403 &&
 	test "$(api n1 GET "/v1/reports/caseload?names=yes")" = 400 &&
+	st=$(api c01 GET "/v1/reports/caseload?names=1&as_of=2025-06-01") && echo "c01 names as_of $st" && test "$st" = 403 &&
+	st=$(api c01 GET "/v1/reports/risk?names=1&as_of=2025-06-01") && echo "c01 risk names as_of $st" && test "$st" = 403 &&
+	st=$(api c01 GET "/v1/reports/caseload?names=1&as_of=$OYAKO_TODAY") && echo "c01 names today $st" && test "$st" = 200 &&
+	st=$(api n1 GET "/v1/reports/risk?names=1&as_of=2025-06-01") && echo "n1 names as_of $st" && test "$st" = 200 &&
 	accesses >after &&
-	test $(($(wc -l <before) + 2)) = $(wc -l <after) &&
-	tail -2 after | head -1 | grep "\"actor\":\"c01\"" &&
+	test $(($(wc -l <before) + 4)) = $(wc -l <after) &&
+	tail -4 after | head -1 | grep "\"actor\":\"c01\"" &&
 	tail -1 after | grep "\"actor\":\"n1\""
 '
 
