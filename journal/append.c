@@ -107,6 +107,8 @@ id_lookup(jn_txn *txn, const uint8_t id[JN_ID_LEN], uint64_t *seqp)
 	/* This transaction's own events first: their entries are pending. */
 	if (!txn->rdonly && jn_pd_find_id(txn, id, seqp) == 0)
 		return 0;
+	if (!txn->rdonly && jn_pd_absent(txn, id))
+		return JN_ENOTFOUND;
 	return txn->env->format == 1 ? jn_v1_id(txn, id, seqp) : jn_ix_id(txn, id, seqp);
 }
 
@@ -222,8 +224,7 @@ index_event(jn_txn *txn, const jn_event *ev, jn_type t, jn_head_rec *h, uint64_t
 	}
 	if ((rc = jn_hc_put(txn, ev->stream, h, ev->seq)) != 0)
 		return rc;
-	if (++txn->stored % JN_RELEASE_EVENTS == 0)
-		jn_release_map(txn->env);
+	jn_release_step(txn->env);
 	txn->head_seq = ev->seq;
 	memcpy(txn->head_hash, ev->hash, JN_HASH_LEN);
 	return 0;

@@ -7,6 +7,7 @@
  * again, so MDB_MAP_FULL never reaches a caller.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -363,6 +364,38 @@ grow(jn_env *env, uint64_t atleast)
 	return mdb_env_set_mapsize(env->mdb, (size_t)size);
 }
 
+/* The file pages the process has mapped (statm's third field: its own
+ * binary and libraries too, a few MB), or 0 when it cannot tell. */
+static uint64_t
+mapped_file_bytes(void)
+{
+	char buf[160];
+	unsigned long long size, res, shared;
+	ssize_t n;
+	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu %llu %llu", &size, &res, &shared) != 3)
+		return 0;
+	return (uint64_t)shared * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+void
+jn_release_step(jn_env *env)
+{
+	if (++env->release_steps < JN_RELEASE_STEPS)
+		return;
+	env->release_steps = 0;
+	if (mapped_file_bytes() > JN_RELEASE_RSS)
+		jn_release_map(env);
+}
+
 /*
  * A large import reads pages of the map all over the index (a lookup of
  * every new id, the head of every new stream); left mapped, they count in
@@ -474,8 +507,8 @@ txn_free(jn_txn *txn)
 {
 	jn_buf_free(&txn->enc);
 	jn_buf_free(&txn->canon);
-	jn_hc_free(&txn->heads);
-	jn_pd_free(&txn->pending);
+	jn_hc_end(&txn->heads);
+	jn_pd_end(&txn->pending);
 	free(txn);
 }
 

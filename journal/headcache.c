@@ -8,7 +8,8 @@
  * adds to each stream.  At commit both go to LMDB in key order: sorted writes
  * touch each B-tree page once, where writes in arrival order would dirty a
  * page at almost every step.  The table is flushed and emptied when it grows
- * past HC_MAX entries, so memory stays bounded however large the import.
+ * past jn_hc_max entries, so memory stays bounded however large the import;
+ * filter.c remembers which streams it wrote.
  *
  * Entries are keyed by stream name: its key in `index` (index.c) is made
  * only when the head is read from LMDB and at flush, not at every lookup
@@ -20,7 +21,7 @@
 
 #include "internal.h"
 
-#define HC_MAX (1u << 18)
+size_t jn_hc_max = 1u << 18;
 
 /* Keys up to HC_INLINE bytes (a case stream is 41) live in the entry: a
  * lookup then reads one entry, not an entry and a key somewhere else, which
@@ -107,6 +108,8 @@ grow(jn_headcache *c)
 void
 jn_hc_free(jn_headcache *c)
 {
+	jn_filter written = c->written;
+
 	for (size_t i = 0; i < c->cap; i++) {
 		if (c->slots[i].hash && c->slots[i].n > HC_INLINE)
 			free(c->slots[i].k.ext);
@@ -114,6 +117,14 @@ jn_hc_free(jn_headcache *c)
 	}
 	free(c->slots);
 	memset(c, 0, sizeof *c);
+	c->written = written;
+}
+
+void
+jn_hc_end(jn_headcache *c)
+{
+	jn_hc_free(c);
+	jn_filter_free(&c->written);
 }
 
 /* Sorting entries by their index key: the first sixteen bytes, loaded
@@ -155,21 +166,24 @@ sort_cmp(const void *a, const void *b)
 	return key_cmp((const char *)x->key, x->n, (const char *)y->key, y->n);
 }
 
-/* Writes the new stream entries, in key order. */
-int
-jn_hc_flush(jn_txn *txn)
+/* Writes the new stream entries, in key order; overflow: the cache is full
+ * and the transaction goes on (the time to choose a filter, filter.c). */
+static int
+flush(jn_txn *txn, int overflow)
 {
 	jn_headcache *c = &txn->heads;
 	sort_ent *dirty;
 	uint8_t *keys;
 	MDB_cursor *cur = NULL;
 	MDB_val k, v, lk, lv;
-	size_t i, n = 0, off, puts = 0;
+	size_t i, n = 0, off;
 	uint32_t j;
 	int rc = 0, append = 0;
 
 	if (c->ndirty == 0)
 		return 0;
+	if ((rc = jn_filter_decide(txn, &c->written, JN_IX_STREAM, JN_FILTER_STREAMS, overflow)) != 0)
+		return rc;
 	dirty = malloc(c->ndirty * sizeof *dirty);
 	keys = malloc(c->ndirty * JN_IX_KEYMAX);
 	if (dirty == NULL || keys == NULL) {
@@ -216,12 +230,9 @@ jn_hc_flush(jn_txn *txn)
 			if ((rc = mdb_put(txn->mdb, txn->env->index, &k, &v, fl)) != 0)
 				goto done;
 		}
+		jn_filter_add(&c->written, e->hash);
 		/* Each stream's entries dirty a page or two of the index. */
-		puts += e->nseq;
-		if (puts >= JN_RELEASE_EVENTS) {
-			jn_release_map(txn->env);
-			puts = 0;
-		}
+		jn_release_step(txn->env);
 		e->dirty = 0;
 		e->nseq = 0;
 	}
@@ -231,6 +242,12 @@ done:
 	free(dirty);
 	free(keys);
 	return jn_mdb_rc(txn, rc);
+}
+
+int
+jn_hc_flush(jn_txn *txn)
+{
+	return flush(txn, 0);
 }
 
 void
@@ -264,8 +281,8 @@ entry(jn_txn *txn, jn_str s, struct hc_entry **ep, int *newp)
 		*ep = c->memo;
 		return 0;
 	}
-	if (c->used >= HC_MAX) {
-		if ((rc = jn_hc_flush(txn)) != 0)
+	if (c->used >= jn_hc_max) {
+		if ((rc = flush(txn, 1)) != 0)
 			return rc;
 		jn_hc_free(c);
 	}
@@ -298,7 +315,9 @@ jn_hc_get(jn_txn *txn, jn_str s, jn_head_rec *h)
 
 	if ((rc = entry(txn, s, &e, &isnew)) != 0)
 		return rc;
-	if (isnew) {
+	if (isnew && jn_filter_absent(&txn->heads.written, e->hash)) {
+		e->present = 0;
+	} else if (isnew) {
 		uint8_t key[JN_IX_KEYMAX];
 		size_t kn = jn_ix_stream_key(s, key);
 		rc = jn_ix_head(txn, key, kn, &e->h);

@@ -28,6 +28,7 @@ struct jn_env {
 	unsigned flags;
 	int nolock;
 	unsigned long long ino;	/* of data.mdb: finds the map (jn_release_map()) */
+	unsigned release_steps;	/* jn_release_step(): the writer's, under its txn */
 };
 
 /* jn_env_open() flag of the upgrade only: opens a format-1 journal for
@@ -79,18 +80,42 @@ jn_prefetch_ahead(const void *p)
 	__builtin_prefetch((const void *)(a + 192));
 }
 
+/* filter.c: keys a large write transaction has written to an index that
+ * held none of their kind before: "absent" is certain, "maybe" is looked up. */
+typedef struct jn_filter {
+	uint64_t *bits;
+	size_t nblocks;
+	uint64_t n, cap;	/* keys added, keys it is made for */
+	int on;			/* built and not full */
+	int decided;		/* the transaction has chosen (on or not) */
+} jn_filter;
+#define JN_FILTER_IDS (16u << 20)	/* keys of the ids filter (16 MB) */
+#define JN_FILTER_STREAMS (4u << 20)	/* of the streams filter (4 MB) */
+int jn_filter_start(jn_filter *f, uint64_t keys);
+void jn_filter_add(jn_filter *f, uint64_t h);
+int jn_filter_absent(const jn_filter *f, uint64_t h);
+void jn_filter_prefetch(const jn_filter *f, uint64_t h);
+void jn_filter_free(jn_filter *f);	/* keeps `decided` */
+uint64_t jn_filter_id_hash(const uint8_t id[JN_ID_LEN]);
+/* Called before each write-out of keys beginning with prefix; at the
+ * first, chooses: a filter made for `keys` keys when overflow (the
+ * transaction goes on) and the index holds no such key, else none. */
+int jn_filter_decide(jn_txn *txn, jn_filter *f, uint8_t prefix, uint64_t keys, int overflow);
+
 /* headcache.c: a write transaction's cache of `heads` records. */
 typedef struct jn_headcache {
 	struct hc_entry *slots;
 	size_t cap, used;
 	size_t ndirty;
 	struct hc_entry *memo;	/* the last entry looked up */
+	jn_filter written;	/* streams flushed, when the index had none */
 } jn_headcache;
 
 /* pending.c: `ids` entries written sorted at commit. */
 typedef struct jn_pending {
 	struct pd_id *ids;
 	size_t ids_cap, ids_used;
+	jn_filter written;	/* ids flushed, when the index had none */
 } jn_pending;
 
 struct jn_txn {
@@ -112,18 +137,26 @@ struct jn_txn {
 	jn_pending pending;	/* write txns only */
 	jn_release rel;		/* read txns: pages of random reads */
 	MDB_cursor *icur;	/* on `index`, opened at first use */
-	uint64_t stored;	/* events this write txn stored */
 };
 
-/* env.c: a write transaction hands back the pages of the map that it has
- * read every JN_RELEASE_EVENTS events it stores or index entries it writes
- * (see jn_release_map()): at most about 2 pages each, some 250 MB. */
-#define JN_RELEASE_EVENTS 32768
+/* env.c: a write transaction counts the steps that read pages of the map
+ * (an event stored, an index entry written: at most about 2 pages each) and
+ * every JN_RELEASE_STEPS of them looks at how much of the map the process
+ * holds; past JN_RELEASE_RSS it hands the map back (jn_release_map()).  A
+ * fixed period was either costly (minor faults of hot pages after every
+ * release) or let LMDB's spilled pages pile up between two releases. */
+#define JN_RELEASE_STEPS 4096
+#define JN_RELEASE_RSS (128ull << 20)
+void jn_release_step(jn_env *env);
 void jn_release_map(jn_env *env);
 
 int jn_pd_add(jn_txn *txn, const uint8_t id[JN_ID_LEN], uint64_t seq);
 int jn_pd_find_id(jn_txn *txn, const uint8_t id[JN_ID_LEN], uint64_t *seqp);
 int jn_pd_flush(jn_txn *txn);
+int jn_pd_absent(const jn_txn *txn, const uint8_t id[JN_ID_LEN]);	/* certainly not in the index */
+void jn_pd_end(jn_pending *p);	/* jn_pd_free() and the filter: the txn ends */
+extern size_t jn_pd_max;	/* ids kept before a flush (tests lower it) */
+extern size_t jn_hc_max;	/* streams kept before a flush (tests lower it) */
 void jn_pd_prefetch(const jn_txn *txn, const uint8_t id[JN_ID_LEN]);
 void jn_pd_free(jn_pending *p);
 
@@ -172,7 +205,8 @@ int jn_hc_get(jn_txn *txn, jn_str s, jn_head_rec *h);
 int jn_hc_put(jn_txn *txn, jn_str s, const jn_head_rec *h, uint64_t seq);
 int jn_hc_flush(jn_txn *txn);
 void jn_hc_prefetch(const jn_txn *txn, jn_str s);
-void jn_hc_free(jn_headcache *c);
+void jn_hc_free(jn_headcache *c);	/* empties the cache, keeps the filter */
+void jn_hc_end(jn_headcache *c);	/* and the filter: the txn ends */
 int jn_load_head(jn_txn *txn);
 
 /*

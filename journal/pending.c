@@ -7,9 +7,10 @@
  * step.  Written in key order at the end, the same entries touch each leaf
  * page once: about three times faster for a large import.  Lookups of ids
  * consult the pending entries first, so the transaction still sees its own
- * events.  Memory stays bounded: past PD_MAX entries the pending ones are
- * written and forgotten.  (Stream entries wait in headcache.c.)  The
- * entries go to format 2's index (index.c) under 'u'.
+ * events.  Memory stays bounded: past jn_pd_max entries the pending ones are
+ * written and forgotten, and filter.c remembers that they were written.
+ * (Stream entries wait in headcache.c.)  The entries go to format 2's
+ * index (index.c) under 'u'.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,7 +18,7 @@
 
 #include "internal.h"
 
-#define PD_MAX (1u << 20)
+size_t jn_pd_max = 1u << 20;
 
 struct pd_id {
 	uint8_t id[JN_ID_LEN];
@@ -76,6 +77,12 @@ jn_pd_find_id(jn_txn *txn, const uint8_t id[JN_ID_LEN], uint64_t *seqp)
 	return JN_ENOTFOUND;
 }
 
+int
+jn_pd_absent(const jn_txn *txn, const uint8_t id[JN_ID_LEN])
+{
+	return jn_filter_absent(&txn->pending.written, jn_filter_id_hash(id));
+}
+
 void
 jn_pd_prefetch(const jn_txn *txn, const uint8_t id[JN_ID_LEN])
 {
@@ -83,7 +90,11 @@ jn_pd_prefetch(const jn_txn *txn, const uint8_t id[JN_ID_LEN])
 
 	if (p->ids_cap)
 		__builtin_prefetch(&p->ids[id_hash(id) & (p->ids_cap - 1)]);
+	if (p->written.on)
+		jn_filter_prefetch(&p->written, jn_filter_id_hash(id));
 }
+
+static int flush_ids(jn_txn *txn, int overflow);
 
 int
 jn_pd_add(jn_txn *txn, const uint8_t id[JN_ID_LEN], uint64_t seq)
@@ -92,7 +103,7 @@ jn_pd_add(jn_txn *txn, const uint8_t id[JN_ID_LEN], uint64_t seq)
 	size_t i, mask;
 	int rc;
 
-	if (p->ids_used >= PD_MAX && (rc = jn_pd_flush(txn)) != 0)
+	if (p->ids_used >= jn_pd_max && (rc = flush_ids(txn, 1)) != 0)
 		return rc;
 	if ((p->ids_used + 1) * 2 > p->ids_cap && (rc = ids_grow(p)) != 0)
 		return rc;
@@ -198,6 +209,12 @@ after_last(jn_txn *txn, MDB_dbi dbi, const uint8_t id[JN_ID_LEN], size_t n)
 int
 jn_pd_flush(jn_txn *txn)
 {
+	return flush_ids(txn, 0);
+}
+
+static int
+flush_ids(jn_txn *txn, int overflow)
+{
 	jn_pending *p = &txn->pending;
 	struct pd_id *all = NULL, *sorted;
 	uint8_t key[9], val[JN_IX_VAL];
@@ -207,6 +224,8 @@ jn_pd_flush(jn_txn *txn)
 
 	if (p->ids_used == 0)
 		return 0;
+	if ((rc = jn_filter_decide(txn, &p->written, JN_IX_ID, JN_FILTER_IDS, overflow)) != 0)
+		return rc;
 	/* ids: compact the table in place, sort, write. */
 	all = p->ids;
 	for (i = 0; i < p->ids_cap; i++)
@@ -237,9 +256,9 @@ jn_pd_flush(jn_txn *txn)
 			rc = jn_mdb_rc(txn, rc == MDB_KEYEXIST ? JN_ECORRUPT : rc);
 			goto done;
 		}
+		jn_filter_add(&p->written, jn_filter_id_hash(all[i].id));
 		/* A million ids land all over the index: its pages too. */
-		if ((i + 1) % JN_RELEASE_EVENTS == 0)
-			jn_release_map(txn->env);
+		jn_release_step(txn->env);
 	}
 done:
 	jn_pd_free(p);
@@ -249,6 +268,16 @@ done:
 void
 jn_pd_free(jn_pending *p)
 {
+	jn_filter written = p->written;
+
 	free(p->ids);
 	memset(p, 0, sizeof *p);
+	p->written = written;
+}
+
+void
+jn_pd_end(jn_pending *p)
+{
+	jn_pd_free(p);
+	jn_filter_free(&p->written);
 }

@@ -29,7 +29,7 @@ test_expect_success 'bench/run.sh prints every row of the table' '
 	done &&
 	test_grep "| caseload --names, " table && test_grep "| person import " table &&
 	test_grep "| find, " table && test_grep "| person find, oyako process " table &&
-	test $(grep -c "| pass |\|| MISS |" table) -eq 10
+	test $(grep -c "| pass |\|| MISS |" table) -eq 11
 '
 
 test_expect_success 'the SQL of the bench agrees with oyako' '

@@ -170,6 +170,136 @@ test_ids_sharing_a_prefix(void **state)
 	jn_env_close(env);
 }
 
+/* The filter alone: no key added is ever "absent", and few others are
+ * "maybe". */
+static void
+test_filter(void **state)
+{
+	jn_filter f;
+	uint64_t i, fp = 0;
+
+	(void)state;
+	assert_int_equal(jn_filter_start(&f, 1000), 0);
+	assert_true(jn_filter_absent(&f, 12345));
+	for (i = 0; i < 1000; i++)
+		jn_filter_add(&f, i * 0x9E3779B97F4A7C15ull);
+	for (i = 0; i < 1000; i++)
+		assert_false(jn_filter_absent(&f, i * 0x9E3779B97F4A7C15ull));
+	for (i = 1000; i < 101000; i++)
+		fp += !jn_filter_absent(&f, i * 0x9E3779B97F4A7C15ull);
+	assert_true(fp < 5000);	/* 8 bits a key: about 2% */
+	/* Full: it stops answering "absent" rather than answer wrongly. */
+	for (i = 1000; i < 1100; i++)
+		jn_filter_add(&f, i * 0x9E3779B97F4A7C15ull);
+	assert_false(f.on);
+	assert_false(jn_filter_absent(&f, 7));
+	jn_filter_free(&f);
+}
+
+#define BIG_N 600
+#define BIG_ROOM "{\"id\":\"bbbbbbbb-0000-4000-8000-%012d\",\"type\":\"room.opened\"," \
+	"\"stream\":\"room:r%d\",\"occurred\":\"2025-03-01\",\"actor\":\"t\",\"data\":{\"name\":\"r\"}}"
+#define BIG_CLOSE "{\"id\":\"cccccccc-0000-4000-8000-%012d\",\"type\":\"room.closed\"," \
+	"\"stream\":\"room:r%d\",\"occurred\":\"2025-03-02\",\"actor\":\"t\",\"data\":{}}"
+
+struct big {
+	int want_filter;	/* 1: the index was empty, the filters must be on */
+	int checked;
+};
+
+static int
+append_line(jn_txn *txn, const char *json, int64_t expect, uint64_t *seqp, int *storedp)
+{
+	jl_event e = { 0 };
+	jn_errinfo err;
+	int rc = jl_decode(json, strlen(json), 0, &e, &err);
+
+	if (rc == 0) {
+		e.ev.expected_version = expect;
+		rc = jn_append(txn, &e.ev, seqp, storedp);
+	}
+	jl_event_free(&e);
+	return rc;
+}
+
+/* One transaction far past the limits of the pending ids and the head
+ * cache (lowered): ids and streams written out early are still found. */
+static int
+big_txn(jn_txn *txn, void *arg)
+{
+	struct big *b = arg;
+	char line[400];
+	uint64_t seq;
+	int i, stored;
+
+	for (i = 1; i <= BIG_N; i++) {
+		snprintf(line, sizeof line, BIG_ROOM, i, i);
+		assert_int_equal(append_line(txn, line, JN_ANY_VERSION, &seq, &stored), 0);
+		assert_int_equal(stored, 1);
+	}
+	assert_int_equal(txn->pending.written.on, b->want_filter);
+	assert_int_equal(txn->heads.written.on, b->want_filter);
+	/* A retry of an early event: found among the ids written out. */
+	snprintf(line, sizeof line, BIG_ROOM, 3, 3);
+	assert_int_equal(append_line(txn, line, JN_ANY_VERSION, &seq, &stored), 0);
+	assert_int_equal(stored, 0);
+	assert_int_equal(seq, 3 + (b->want_filter ? 0 : 1));
+	/* Early streams: their heads are found, not taken for new ones. */
+	snprintf(line, sizeof line, BIG_CLOSE, 5, 5);
+	assert_int_equal(append_line(txn, line, 0, &seq, &stored), JN_ECONFLICT);
+	assert_int_equal(append_line(txn, line, 1, &seq, &stored), 0);
+	assert_int_equal(stored, 1);
+	b->checked = 1;
+	return 0;
+}
+
+static void
+test_filter_large_txn(void **state)
+{
+	size_t pd = jn_pd_max, hc = jn_hc_max;
+	struct big b = { 1, 0 };
+	jn_env *env;
+	jn_txn *txn;
+	jn_verify_report rep;
+	uint64_t seq;
+	uint32_t version;
+	int stored;
+
+	(void)state;
+	jn_pd_max = 50;
+	jn_hc_max = 40;
+	/* A new journal: the filters are built. */
+	assert_int_equal(jn_env_open(dir, JN_CREATE | JN_NOSYNC, &env), 0);
+	assert_int_equal(jn_write(env, big_txn, &b), 0);
+	assert_true(b.checked);
+	assert_int_equal(jn_txn_begin(env, JN_TXN_RDONLY, &txn), 0);
+	assert_int_equal(jn_verify(txn, &rep, NULL, NULL), 0);
+	assert_int_equal(rep.events, BIG_N + 1);
+	assert_int_equal(jn_stream_version(txn, JN_STR("room:r5"), &version), 0);
+	assert_int_equal(version, 2);
+	jn_txn_abort(txn);
+	jn_env_close(env);
+
+	/* A journal that holds an event: no filter, the same answers. */
+	teardown(NULL);
+	setup(NULL);
+	assert_int_equal(jn_env_open(dir, JN_CREATE | JN_NOSYNC, &env), 0);
+	assert_int_equal(add(env, "{\"id\":\"dddddddd-0000-4000-8000-000000000001\",\"type\":\"room.opened\","
+	    "\"stream\":\"room:first\",\"occurred\":\"2025-03-01\",\"actor\":\"t\",\"data\":{\"name\":\"r\"}}",
+	    &seq, &stored), 0);
+	b.want_filter = 0;
+	b.checked = 0;
+	assert_int_equal(jn_write(env, big_txn, &b), 0);
+	assert_true(b.checked);
+	assert_int_equal(jn_txn_begin(env, JN_TXN_RDONLY, &txn), 0);
+	assert_int_equal(jn_verify(txn, &rep, NULL, NULL), 0);
+	assert_int_equal(rep.events, BIG_N + 2);
+	jn_txn_abort(txn);
+	jn_env_close(env);
+	jn_pd_max = pd;
+	jn_hc_max = hc;
+}
+
 /* Changes the last entry of stream (its head) behind the library's back. */
 static void
 poke_head(const char *stream, size_t at, uint8_t byte)
@@ -251,6 +381,8 @@ main(void)
 		cmocka_unit_test(test_stream_keys),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test_setup_teardown(test_ids_sharing_a_prefix, setup, teardown),
+		cmocka_unit_test(test_filter),
+		cmocka_unit_test_setup_teardown(test_filter_large_txn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_damaged_head, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
