@@ -168,12 +168,17 @@ add_entry(const vstate *vs, uint64_t *sum, const uint8_t *k, size_t kn, const ui
 }
 
 /*
- * The chain on the other core.  BLAKE2b over every stored byte is a third
- * of verify's time and needs nothing but the bytes and the hash before: the
- * log walk hands each value (a pointer into the map, valid for the read
- * transaction) to a thread that hashes while the walk decodes and sums.
- * Batches of CH_BATCH values go through a ring of CH_SLOTS.  On one core
- * the walk hashes each value itself.
+ * The chain on both cores.  BLAKE2b over every stored byte is half of
+ * verify's work and needs nothing but the bytes and the hash before: each
+ * event's link is checked against the hash its predecessor stores, which
+ * is the hash recomputed when the predecessor's own link holds.  So the
+ * links are independent: the first one that fails is the first bad seq,
+ * whichever thread finds it.  The log walk hands batches of CH_BATCH
+ * values (pointers into the map, valid for the read transaction) through a
+ * ring of CH_SLOTS to a thread that hashes them; when the ring is full the
+ * walk hashes its batch itself rather than wait, so the two cores share
+ * the hashing as the decoding and summing leave room.  On one core the
+ * walk hashes everything.
  */
 #define CH_BATCH 512
 #define CH_SLOTS 8
@@ -181,44 +186,62 @@ add_entry(const vstate *vs, uint64_t *sum, const uint8_t *k, size_t kn, const ui
 typedef struct chain_item {
 	const uint8_t *p;
 	size_t n;
+	const uint8_t *prev;		/* the stored hash before it (zeros for seq 1) */
 } chain_item;
+
+typedef struct chain_batch {
+	uint64_t seq;			/* of its first value */
+	size_t n;
+	chain_item it[CH_BATCH];
+} chain_batch;
 
 typedef struct chainer {
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int threaded, done;
-	uint64_t made, taken;		/* batches handed over, hashed */
-	size_t cur;			/* values in the batch being filled */
-	chain_item slot[CH_SLOTS][CH_BATCH];
-	size_t fill[CH_SLOTS];
-	uint64_t seq;			/* last seq hashed */
-	uint64_t bad;			/* first seq whose hash is wrong, 0 */
-	uint8_t prev[JN_HASH_LEN];	/* the hash of seq */
+	uint64_t made, taken, hashed;	/* batches handed over, taken, hashed */
+	chain_batch slot[CH_SLOTS];
+	chain_batch own;		/* the batch being filled */
+	uint64_t next_seq;		/* of the next value pushed */
+	const uint8_t *last;		/* the stored hash of the last value pushed */
+	uint64_t bad;			/* first seq whose link fails, 0 (under mu) */
+	const uint8_t *bad_prev;	/* the stored hash before it */
 } chainer;
 
-/* Hashes one value, the next seq of the chain. */
+static const uint8_t zero_hash[JN_HASH_LEN];
+
+/* Checks the links of a batch; the first that fails is kept when it is the
+ * first so far. */
 static void
-chain_one(chainer *c, const chain_item *it)
+chain_batch_check(chainer *c, const chain_batch *b)
 {
 	uint8_t h[JN_HASH_LEN];
+	size_t i;
 
-	if (c->bad)
-		return;
-	c->seq++;
-	if (jn_hash_stored(it->p, it->n, c->prev, h) != 0 ||
-	    memcmp(h, it->p + it->n - JN_HASH_LEN, JN_HASH_LEN) != 0) {
-		c->bad = c->seq;
-		return;
+	for (i = 0; i < b->n; i++) {
+		const chain_item *it = &b->it[i];
+		if (jn_hash_stored(it->p, it->n, it->prev, h) != 0 ||
+		    memcmp(h, it->p + it->n - JN_HASH_LEN, JN_HASH_LEN) != 0)
+			break;
 	}
-	memcpy(c->prev, h, JN_HASH_LEN);
+	if (i == b->n)
+		return;
+	if (c->threaded)
+		pthread_mutex_lock(&c->mu);
+	if (c->bad == 0 || b->seq + i < c->bad) {
+		c->bad = b->seq + i;
+		c->bad_prev = b->it[i].prev;
+	}
+	if (c->threaded)
+		pthread_mutex_unlock(&c->mu);
 }
 
 static void *
 chain_main(void *arg)
 {
 	chainer *c = arg;
-	size_t i, n, s;
+	chain_batch *b;
 
 	pthread_mutex_lock(&c->mu);
 	for (;;) {
@@ -226,13 +249,11 @@ chain_main(void *arg)
 			pthread_cond_wait(&c->cv, &c->mu);
 		if (c->taken == c->made)
 			break;
-		s = c->taken % CH_SLOTS;
-		n = c->fill[s];
+		b = &c->slot[c->taken++ % CH_SLOTS];
 		pthread_mutex_unlock(&c->mu);
-		for (i = 0; i < n; i++)
-			chain_one(c, &c->slot[s][i]);
+		chain_batch_check(c, b);
 		pthread_mutex_lock(&c->mu);
-		c->taken++;
+		c->hashed++;
 		pthread_cond_broadcast(&c->cv);
 	}
 	pthread_mutex_unlock(&c->mu);
@@ -254,38 +275,51 @@ static void
 chain_start(chainer *c)
 {
 	memset(c, 0, offsetof(chainer, slot));
-	c->seq = c->bad = 0;
-	memset(c->prev, 0, JN_HASH_LEN);
+	c->own.n = 0;
+	c->own.seq = c->next_seq = 1;
+	c->last = zero_hash;
+	c->bad = 0;
+	c->bad_prev = NULL;
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
 	c->threaded = cpus() > 1 && pthread_create(&c->th, NULL, chain_main, c) == 0;
 }
 
-/* Hands the batch being filled over, waiting for a free slot. */
+/* Hands the batch being filled over, or hashes it here when the ring is
+ * full (a slot is free again once the thread has hashed its batch). */
 static void
 chain_flush(chainer *c)
 {
-	pthread_mutex_lock(&c->mu);
-	c->fill[c->made % CH_SLOTS] = c->cur;
-	c->made++;
-	pthread_cond_broadcast(&c->cv);
-	while (c->made - c->taken >= CH_SLOTS)
-		pthread_cond_wait(&c->cv, &c->mu);
-	pthread_mutex_unlock(&c->mu);
-	c->cur = 0;
+	int here = 1;
+
+	if (c->threaded) {
+		pthread_mutex_lock(&c->mu);
+		if (c->made - c->hashed < CH_SLOTS) {
+			c->slot[c->made++ % CH_SLOTS] = c->own;
+			pthread_cond_broadcast(&c->cv);
+			here = 0;
+		}
+		pthread_mutex_unlock(&c->mu);
+	}
+	if (here)
+		chain_batch_check(c, &c->own);
+	c->own.seq += c->own.n;
+	c->own.n = 0;
 }
 
 static void
 chain_push(chainer *c, const void *p, size_t n)
 {
-	chain_item it = { p, n };
+	chain_item *it = &c->own.it[c->own.n++];
 
-	if (!c->threaded) {
-		chain_one(c, &it);
-		return;
-	}
-	c->slot[c->made % CH_SLOTS][c->cur++] = it;
-	if (c->cur == CH_BATCH)
+	it->p = p;
+	it->n = n;
+	it->prev = c->last;
+	/* A value too short to hold a hash fails its own link (the walk
+	 * names it first: jn_vcheck_event()). */
+	c->last = n >= JN_HASH_LEN ? (const uint8_t *)p + n - JN_HASH_LEN : zero_hash;
+	c->next_seq++;
+	if (c->own.n == CH_BATCH)
 		chain_flush(c);
 }
 
@@ -293,9 +327,9 @@ chain_push(chainer *c, const void *p, size_t n)
 static void
 chain_end(chainer *c)
 {
+	if (c->own.n)
+		chain_flush(c);
 	if (c->threaded) {
-		if (c->cur)
-			chain_flush(c);
 		pthread_mutex_lock(&c->mu);
 		c->done = 1;
 		pthread_cond_broadcast(&c->cv);
@@ -380,7 +414,9 @@ fast_log(jn_txn *txn, jn_verify_report *rep, vstate *vs,
 		rc = bad_hash(rep, ch->bad);
 		rep->events = ch->bad - 1;
 	}
-	memcpy(rep->head_hash, ch->prev, JN_HASH_LEN);
+	/* The hash of the last event whose link holds: the head's, when
+	 * they all do. */
+	memcpy(rep->head_hash, ch->bad ? ch->bad_prev : ch->last, JN_HASH_LEN);
 	free(ch);
 	return rc;
 }

@@ -374,6 +374,89 @@ test_verify_damaged_head(void **state)
 	verify_fails(2, "version");
 }
 
+/* Flips a byte of the stored value of seq (at from its end) behind the
+ * library's back. */
+static void
+poke_event(uint64_t seq, size_t from_end)
+{
+	MDB_env *mdb;
+	MDB_txn *t;
+	MDB_dbi dbi;
+	uint8_t key[8], *val;
+	MDB_val k = { 8, key }, v;
+
+	jn_put_u64(key, seq);
+	assert_int_equal(mdb_env_create(&mdb), 0);
+	assert_int_equal(mdb_env_set_maxdbs(mdb, 8), 0);
+	assert_int_equal(mdb_env_open(mdb, dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(mdb, NULL, 0, &t), 0);
+	assert_int_equal(mdb_dbi_open(t, "events", 0, &dbi), 0);
+	assert_int_equal(mdb_get(t, dbi, &k, &v), 0);
+	assert_non_null(val = malloc(v.mv_size));
+	memcpy(val, v.mv_data, v.mv_size);
+	val[v.mv_size - from_end] ^= 0x01;
+	v.mv_data = val;
+	assert_int_equal(mdb_put(t, dbi, &k, &v, 0), 0);
+	free(val);
+	assert_int_equal(mdb_txn_commit(t), 0);
+	mdb_env_close(mdb);
+}
+
+#define CHAIN_N 20000
+
+static int
+chain_txn(jn_txn *txn, void *arg)
+{
+	char line[400];
+	int i;
+
+	(void)arg;
+	for (i = 1; i <= CHAIN_N; i++) {
+		snprintf(line, sizeof line, BIG_ROOM, i, i);
+		assert_int_equal(append_line(txn, line, JN_ANY_VERSION, NULL, NULL), 0);
+	}
+	return 0;
+}
+
+/* The chain is checked on two cores, in batches that either may take: a
+ * broken link far into the log is found, and of two the first is named,
+ * with the hash of the last event before it. */
+static void
+test_verify_chain_two_cores(void **state)
+{
+	jn_env *env;
+	jn_txn *txn;
+	jn_event ev;
+	jn_verify_report rep;
+	uint8_t before[JN_HASH_LEN], head[JN_HASH_LEN];
+
+	(void)state;
+	assert_int_equal(jn_env_open(dir, JN_CREATE | JN_NOSYNC, &env), 0);
+	assert_int_equal(jn_write(env, chain_txn, NULL), 0);
+	assert_int_equal(jn_txn_begin(env, JN_TXN_RDONLY, &txn), 0);
+	assert_int_equal(jn_verify(txn, &rep, NULL, NULL), 0);
+	assert_int_equal(rep.events, CHAIN_N);
+	assert_int_equal(jn_head(txn, NULL, head), 0);
+	assert_memory_equal(rep.head_hash, head, JN_HASH_LEN);
+	assert_int_equal(jn_get(txn, 9000 - 1, &ev), 0);
+	memcpy(before, ev.hash, JN_HASH_LEN);
+	jn_txn_abort(txn);
+	jn_env_close(env);
+
+	poke_event(17000, 1);			/* a stored hash */
+	verify_fails(17000, "hash");
+	poke_event(9000, JN_HASH_LEN + 3);	/* the last byte of the body */
+	verify_fails(9000, "hash");
+	assert_int_equal(jn_env_open(dir, JN_RDONLY, &env), 0);
+	assert_int_equal(jn_txn_begin(env, JN_TXN_RDONLY, &txn), 0);
+	assert_int_equal(jn_verify(txn, &rep, NULL, NULL), JN_ECORRUPT);
+	assert_int_equal(rep.bad_seq, 9000);
+	assert_int_equal(rep.events, 9000 - 1);
+	assert_memory_equal(rep.head_hash, before, JN_HASH_LEN);
+	jn_txn_abort(txn);
+	jn_env_close(env);
+}
+
 int
 main(void)
 {
@@ -384,6 +467,7 @@ main(void)
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test_setup_teardown(test_filter_large_txn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_damaged_head, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verify_chain_two_cores, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
