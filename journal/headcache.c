@@ -175,9 +175,8 @@ flush(jn_txn *txn, int overflow)
 	sort_ent *dirty;
 	uint8_t *keys;
 	MDB_cursor *cur = NULL;
-	MDB_val k, v, lk, lv;
+	MDB_val k, lk, lv;
 	size_t i, n = 0, off;
-	uint32_t j;
 	int rc = 0, append = 0;
 
 	if (c->ndirty == 0)
@@ -220,15 +219,19 @@ flush(jn_txn *txn, int overflow)
 	}
 	for (i = 0; i < n; i++) {
 		struct hc_entry *e = dirty[i].e;
+		/* All of a stream's new entries in one call (they are 16 bytes
+		 * each and follow its stored ones): LMDB finds the key once.
+		 * A new stream's key may go in with MDB_APPEND. */
+		unsigned fl = MDB_MULTIPLE | MDB_APPENDDUP |
+		    (append && jn_get_u32(e->vals[0]) == 1 ? MDB_APPEND : 0);
+		MDB_val mv[2] = { { JN_IX_VAL, e->vals[0] }, { e->nseq, NULL } };
+
 		k.mv_size = dirty[i].n, k.mv_data = dirty[i].key;
-		for (j = 0; j < e->nseq; j++) {
-			/* A stream's first entry may need MDB_APPEND; its later
-			 * versions go in as following duplicates only. */
-			unsigned fl = MDB_APPENDDUP |
-			    (append && j == 0 && jn_get_u32(e->vals[0]) == 1 ? MDB_APPEND : 0);
-			v.mv_size = JN_IX_VAL, v.mv_data = e->vals[j];
-			if ((rc = mdb_put(txn->mdb, txn->env->index, &k, &v, fl)) != 0)
-				goto done;
+		if ((rc = mdb_cursor_put(cur, &k, mv, fl)) != 0)
+			goto done;
+		if (mv[1].mv_size != e->nseq) {
+			rc = JN_ECORRUPT;	/* LMDB stored fewer without a word */
+			goto done;
 		}
 		jn_filter_add(&c->written, e->hash);
 		/* Each stream's entries dirty a page or two of the index. */
