@@ -444,6 +444,15 @@ ring_full(uint64_t filled, uint64_t cons, uint64_t bytes)
 	return filled - cons >= RING_SLOTS || (bytes > RING_BYTES && filled - cons >= 2);
 }
 
+/* Whether a waiting decoder stays asleep: until half the ring is free, so
+ * that it is woken once every RING_SLOTS / 2 lines, not once a batch (a
+ * wake-up is a system call on the store's side, the import's bottleneck). */
+static int
+ring_high(uint64_t filled, uint64_t cons, uint64_t bytes)
+{
+	return filled - cons > RING_SLOTS / 2 || (bytes > RING_BYTES / 2 && filled - cons >= 2);
+}
+
 /* The decoder's next slot to fill, after waiting for room; NULL when the
  * store has asked it to stop. */
 static slot *
@@ -454,7 +463,7 @@ ring_take(ring *r, side *d)
 	if (ring_full(d->mine, d->other, d->ring_bytes + d->bytes)) {
 		pthread_mutex_lock(&r->mu);
 		publish_filled(r, d);
-		while (!r->quit && ring_full(d->mine, r->cons, r->bytes)) {
+		while (!r->quit && ring_high(d->mine, r->cons, r->bytes)) {
 			r->pwait = 1;
 			pthread_cond_wait(&r->freed, &r->mu);
 			r->pwait = 0;
@@ -553,7 +562,7 @@ publish_taken(ring *r, side *c)
 	r->cons = c->shown = c->mine;
 	r->bytes -= c->bytes;
 	c->bytes = 0;
-	if (r->pwait)
+	if (r->pwait && !ring_high(r->prod, r->cons, r->bytes))
 		pthread_cond_signal(&r->freed);
 }
 
