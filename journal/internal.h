@@ -166,11 +166,37 @@ int jn_fail(jn_txn *txn, int rc, const char *field, const char *fmt, ...)
 /* Maps an LMDB return code to ours, marking txn bad on write failures. */
 int jn_mdb_rc(jn_txn *txn, int rc);
 
-/* Big-endian integers, so that byte order of keys is numeric order. */
-void jn_put_u64(uint8_t *p, uint64_t v);
-uint64_t jn_get_u64(const uint8_t *p);
-void jn_put_u32(uint8_t *p, uint32_t v);
-uint32_t jn_get_u32(const uint8_t *p);
+/* Big-endian integers, so that byte order of keys is numeric order.
+ * Inline: an import calls them a dozen times an event (they were 4% of
+ * its time as calls). */
+static inline void
+jn_put_u64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static inline uint64_t
+jn_get_u64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static inline void
+jn_put_u32(uint8_t *p, uint32_t v)
+{
+	for (int i = 3; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static inline uint32_t
+jn_get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
 
 /* codec.c: the stored layout (specs/storage.md). */
 int jn_decode_stored(const uint8_t *p, size_t n, jn_event *ev);
