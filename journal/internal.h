@@ -144,7 +144,8 @@ struct jn_txn {
  * every JN_RELEASE_STEPS of them looks at how much of the map the process
  * holds; past JN_RELEASE_RSS it hands the map back (jn_release_map()).  A
  * fixed period was either costly (minor faults of hot pages after every
- * release) or let LMDB's spilled pages pile up between two releases. */
+ * release) or let the pages the kernel maps around each random read (64 KB
+ * a fault) pile up to hundreds of MB between two releases. */
 #define JN_RELEASE_STEPS 4096
 #define JN_RELEASE_RSS (128ull << 20)
 void jn_release_step(jn_env *env);
