@@ -65,14 +65,27 @@ core_off() {
 	return 1
 }
 
+# listening FILE: waits (bounded) for the server's ready line: a TERM sent
+# before it has its handlers (core files go off first) would kill it.
+listening() {
+	_i=0
+	while [ $_i -lt 200 ]; do
+		grep -q "^listening on " "$1" 2>/dev/null && return 0
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
 test_expect_success 'no core files: the person tools and the server hold plain text and keys' '
 	mkfifo in &&
 	{ oyako-person set 11111111-1111-4111-8111-111111111111 -J j <in >/dev/null 2>&1 & pid=$!; } &&
 	exec 3>in &&
 	{ core_off $pid; ok=$?; } &&
 	exec 3>&- && { wait $pid; test $ok = 0; } &&
-	{ oyako-serve -J j --listen 127.0.0.1:0 >/dev/null 2>serve.err & pid=$!; } &&
+	{ oyako-serve -J j --listen 127.0.0.1:0 >serve.out 2>serve.err & pid=$!; } &&
 	{ core_off $pid; ok=$?; } &&
+	listening serve.out &&
 	{ kill -TERM $pid || cat serve.err; } && wait $pid && test $ok = 0
 '
 
