@@ -8,11 +8,12 @@
  * around it.  At 10M events those reads were 40% of the import's time and
  * most of its memory beyond LMDB's own.
  *
- * When the index held no key of a kind (ids, streams) before the
- * transaction wrote one, every such key in it is one the transaction wrote,
- * and each of those went through this filter: a key the filter has never
- * seen is certainly not in the index.  A key it may have seen is looked up
- * as before.  The filter is a blocked Bloom filter (one 64-byte block a
+ * At the transaction's first write-out the keys of that kind already in
+ * the index are read once, in key order, into a filter; from then on every
+ * key the transaction writes goes through it too.  A key the filter has
+ * never seen is then certainly not in the index; a key it may have seen is
+ * looked up as before.  (No other writer can add keys meanwhile: the
+ * transaction holds LMDB's write lock.)  The filter is a blocked Bloom filter (one 64-byte block a
  * key, JN_FILTER_BITS of it set): a lookup costs one cache miss.
  *
  * It is decided once per transaction, at the first time the transaction
@@ -133,43 +134,22 @@ jn_filter_id_hash(const uint8_t id[JN_ID_LEN])
 	return a ^ (a >> 31);
 }
 
-/* Whether any key of the index begins with prefix. */
-static int
-none_of(jn_txn *txn, uint8_t prefix, int *nonep)
-{
-	MDB_cursor *cur;
-	MDB_val k = { 1, &prefix }, v;
-	int rc;
-
-	if ((rc = mdb_cursor_open(txn->mdb, txn->env->index, &cur)) != 0)
-		return jn_mdb_rc(NULL, rc);
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	if (rc == MDB_NOTFOUND) {
-		*nonep = 1;
-		rc = 0;
-	} else if (rc == 0) {
-		*nonep = k.mv_size == 0 || ((const uint8_t *)k.mv_data)[0] != prefix;
-	} else {
-		rc = jn_mdb_rc(NULL, rc);
-	}
-	mdb_cursor_close(cur);
-	return rc;
-}
-
 int
-jn_filter_decide(jn_txn *txn, jn_filter *f, uint8_t prefix, uint64_t keys, int overflow)
+jn_filter_decide(jn_txn *txn, jn_filter *f, uint64_t keys, int overflow,
+    int (*existing)(jn_txn *, jn_filter *))
 {
-	int none = 0, rc;
+	int rc = 0;
 
 	if (f->decided)
 		return 0;
-	/* Before this first write-out the index holds only what other
-	 * transactions wrote. */
-	if (overflow && (rc = none_of(txn, prefix, &none)) != 0)
-		return rc;
 	/* Without memory for it the lookups go to the index, as before. */
-	if (none)
-		(void)jn_filter_start(f, keys);
+	if (overflow && jn_filter_start(f, keys) == 0) {
+		/* Before this first write-out the index holds only what other
+		 * transactions wrote: read once, in key order, it joins the
+		 * filter; too many, and the filter switches itself off. */
+		if ((rc = existing(txn, f)) != 0)
+			jn_filter_free(f);
+	}
 	f->decided = 1;
-	return 0;
+	return rc;
 }

@@ -166,6 +166,35 @@ sort_cmp(const void *a, const void *b)
 	return key_cmp((const char *)x->key, x->n, (const char *)y->key, y->n);
 }
 
+/* The streams the index holds, into f (jn_filter_decide()): a key each,
+ * hashed by name as the cache hashes it. */
+static int
+existing_streams(jn_txn *txn, jn_filter *f)
+{
+	MDB_cursor *cur;
+	uint8_t first = JN_IX_STREAM;
+	MDB_val k = { 1, &first }, v;
+	char name[JN_MAX_STREAM + 1];
+	size_t n;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn->mdb, txn->env->index, &cur)) != 0)
+		return jn_mdb_rc(NULL, rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && f->on;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP)) {
+		if (k.mv_size < 1 || ((const uint8_t *)k.mv_data)[0] != JN_IX_STREAM)
+			break;
+		if ((n = jn_ix_stream_name(k.mv_data, k.mv_size, name)) == 0) {
+			rc = JN_ECORRUPT;
+			break;
+		}
+		jn_filter_add(f, hash_bytes(name, n));
+		jn_release_step(txn->env);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc < 0 && rc > -30900 ? jn_mdb_rc(NULL, rc) : rc;
+}
+
 /* Writes the new stream entries, in key order; overflow: the cache is full
  * and the transaction goes on (the time to choose a filter, filter.c). */
 static int
@@ -181,7 +210,8 @@ flush(jn_txn *txn, int overflow)
 
 	if (c->ndirty == 0)
 		return 0;
-	if ((rc = jn_filter_decide(txn, &c->written, JN_IX_STREAM, JN_FILTER_STREAMS, overflow)) != 0)
+	if ((rc = jn_filter_decide(txn, &c->written, txn->head_seq / 4 + JN_FILTER_STREAMS, overflow,
+	    existing_streams)) != 0)
 		return rc;
 	dirty = malloc(c->ndirty * sizeof *dirty);
 	keys = malloc(c->ndirty * JN_IX_KEYMAX);

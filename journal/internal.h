@@ -80,8 +80,8 @@ jn_prefetch_ahead(const void *p)
 	__builtin_prefetch((const void *)(a + 192));
 }
 
-/* filter.c: keys a large write transaction has written to an index that
- * held none of their kind before: "absent" is certain, "maybe" is looked up. */
+/* filter.c: the keys of a kind in the index, for a large write transaction
+ * (those it found, those it wrote): "absent" is certain, "maybe" is looked up. */
 typedef struct jn_filter {
 	uint64_t *bits;
 	size_t nblocks;
@@ -89,18 +89,20 @@ typedef struct jn_filter {
 	int on;			/* built and not full */
 	int decided;		/* the transaction has chosen (on or not) */
 } jn_filter;
-#define JN_FILTER_IDS (16u << 20)	/* keys of the ids filter (16 MB) */
-#define JN_FILTER_STREAMS (4u << 20)	/* of the streams filter (4 MB) */
+#define JN_FILTER_IDS (16u << 20)	/* new keys an ids filter is made for (16 MB) */
+#define JN_FILTER_STREAMS (4u << 20)	/* a streams filter (4 MB) */
 int jn_filter_start(jn_filter *f, uint64_t keys);
 void jn_filter_add(jn_filter *f, uint64_t h);
 int jn_filter_absent(const jn_filter *f, uint64_t h);
 void jn_filter_prefetch(const jn_filter *f, uint64_t h);
 void jn_filter_free(jn_filter *f);	/* keeps `decided` */
 uint64_t jn_filter_id_hash(const uint8_t id[JN_ID_LEN]);
-/* Called before each write-out of keys beginning with prefix; at the
- * first, chooses: a filter made for `keys` keys when overflow (the
- * transaction goes on) and the index holds no such key, else none. */
-int jn_filter_decide(jn_txn *txn, jn_filter *f, uint8_t prefix, uint64_t keys, int overflow);
+/* Called before each write-out of a kind of keys; at the first, chooses:
+ * when overflow (the transaction goes on), a filter made for `keys` keys
+ * into which existing() adds the keys of that kind the index holds; else
+ * none.  existing()'s error is returned (the filter is then off). */
+int jn_filter_decide(jn_txn *txn, jn_filter *f, uint64_t keys, int overflow,
+    int (*existing)(jn_txn *, jn_filter *));
 
 /* headcache.c: a write transaction's cache of `heads` records. */
 typedef struct jn_headcache {
@@ -108,14 +110,14 @@ typedef struct jn_headcache {
 	size_t cap, used;
 	size_t ndirty;
 	struct hc_entry *memo;	/* the last entry looked up */
-	jn_filter written;	/* streams flushed, when the index had none */
+	jn_filter written;	/* streams in the index (filter.c) */
 } jn_headcache;
 
 /* pending.c: `ids` entries written sorted at commit. */
 typedef struct jn_pending {
 	struct pd_id *ids;
 	size_t ids_cap, ids_used;
-	jn_filter written;	/* ids flushed, when the index had none */
+	jn_filter written;	/* ids in the index (filter.c) */
 } jn_pending;
 
 struct jn_txn {

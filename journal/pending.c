@@ -206,6 +206,36 @@ after_last(jn_txn *txn, MDB_dbi dbi, const uint8_t id[JN_ID_LEN], size_t n)
 	return after;
 }
 
+/* The ids the index holds, into f (jn_filter_decide()): one entry each,
+ * 'u' . id[0..8) -> id[8..16) . seq, the last kind of key in the index. */
+static int
+existing_ids(jn_txn *txn, jn_filter *f)
+{
+	MDB_cursor *cur;
+	uint8_t first = JN_IX_ID, id[JN_ID_LEN];
+	MDB_val k = { 1, &first }, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn->mdb, txn->env->index, &cur)) != 0)
+		return jn_mdb_rc(NULL, rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && f->on;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const uint8_t *key = k.mv_data;
+		if (k.mv_size < 1 || key[0] != JN_IX_ID)
+			break;
+		if (k.mv_size != 9 || v.mv_size != JN_IX_VAL) {
+			rc = JN_ECORRUPT;
+			break;
+		}
+		memcpy(id, key + 1, 8);
+		memcpy(id + 8, v.mv_data, 8);
+		jn_filter_add(f, jn_filter_id_hash(id));
+		jn_release_step(txn->env);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc < 0 && rc > -30900 ? jn_mdb_rc(NULL, rc) : rc;
+}
+
 int
 jn_pd_flush(jn_txn *txn)
 {
@@ -224,7 +254,8 @@ flush_ids(jn_txn *txn, int overflow)
 
 	if (p->ids_used == 0)
 		return 0;
-	if ((rc = jn_filter_decide(txn, &p->written, JN_IX_ID, JN_FILTER_IDS, overflow)) != 0)
+	if ((rc = jn_filter_decide(txn, &p->written, txn->head_seq + JN_FILTER_IDS, overflow,
+	    existing_ids)) != 0)
 		return rc;
 	/* ids: compact the table in place, sort, write. */
 	all = p->ids;

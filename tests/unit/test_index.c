@@ -199,11 +199,15 @@ test_filter(void **state)
 #define BIG_N 600
 #define BIG_ROOM "{\"id\":\"bbbbbbbb-0000-4000-8000-%012d\",\"type\":\"room.opened\"," \
 	"\"stream\":\"room:r%d\",\"occurred\":\"2025-03-01\",\"actor\":\"t\",\"data\":{\"name\":\"r\"}}"
+#define BIG_FIRST "{\"id\":\"dddddddd-0000-4000-8000-000000000001\",\"type\":\"room.opened\"," \
+	"\"stream\":\"room:first\",\"occurred\":\"2025-03-01\",\"actor\":\"t\",\"data\":{\"name\":\"r\"}}"
+#define BIG_FIRST_CLOSE "{\"id\":\"dddddddd-0000-4000-8000-000000000002\",\"type\":\"room.closed\"," \
+	"\"stream\":\"room:first\",\"occurred\":\"2025-03-02\",\"actor\":\"t\",\"data\":{}}"
 #define BIG_CLOSE "{\"id\":\"cccccccc-0000-4000-8000-%012d\",\"type\":\"room.closed\"," \
 	"\"stream\":\"room:r%d\",\"occurred\":\"2025-03-02\",\"actor\":\"t\",\"data\":{}}"
 
 struct big {
-	int want_filter;	/* 1: the index was empty, the filters must be on */
+	const char *before;	/* an event stored before the transaction, or NULL */
 	int checked;
 };
 
@@ -237,13 +241,23 @@ big_txn(jn_txn *txn, void *arg)
 		assert_int_equal(append_line(txn, line, JN_ANY_VERSION, &seq, &stored), 0);
 		assert_int_equal(stored, 1);
 	}
-	assert_int_equal(txn->pending.written.on, b->want_filter);
-	assert_int_equal(txn->heads.written.on, b->want_filter);
+	assert_true(txn->pending.written.on);
+	assert_true(txn->heads.written.on);
 	/* A retry of an early event: found among the ids written out. */
 	snprintf(line, sizeof line, BIG_ROOM, 3, 3);
 	assert_int_equal(append_line(txn, line, JN_ANY_VERSION, &seq, &stored), 0);
 	assert_int_equal(stored, 0);
-	assert_int_equal(seq, 3 + (b->want_filter ? 0 : 1));
+	assert_int_equal(seq, 3 + (b->before ? 1 : 0));
+	if (b->before) {
+		/* One stored before: its id and its stream were read into
+		 * the filters, and are found. */
+		assert_int_equal(append_line(txn, b->before, JN_ANY_VERSION, &seq, &stored), 0);
+		assert_int_equal(stored, 0);
+		assert_int_equal(seq, 1);
+		assert_int_equal(append_line(txn, BIG_FIRST_CLOSE, 0, &seq, &stored), JN_ECONFLICT);
+		assert_int_equal(append_line(txn, BIG_FIRST_CLOSE, 1, &seq, &stored), 0);
+		assert_int_equal(stored, 1);
+	}
 	/* Early streams: their heads are found, not taken for new ones. */
 	snprintf(line, sizeof line, BIG_CLOSE, 5, 5);
 	assert_int_equal(append_line(txn, line, 0, &seq, &stored), JN_ECONFLICT);
@@ -257,7 +271,7 @@ static void
 test_filter_large_txn(void **state)
 {
 	size_t pd = jn_pd_max, hc = jn_hc_max;
-	struct big b = { 1, 0 };
+	struct big b = { NULL, 0 };
 	jn_env *env;
 	jn_txn *txn;
 	jn_verify_report rep;
@@ -280,20 +294,21 @@ test_filter_large_txn(void **state)
 	jn_txn_abort(txn);
 	jn_env_close(env);
 
-	/* A journal that holds an event: no filter, the same answers. */
+	/* A journal that holds an event: the filters start from what the
+	 * index holds; the same answers, and that event is found too. */
 	teardown(NULL);
 	setup(NULL);
 	assert_int_equal(jn_env_open(dir, JN_CREATE | JN_NOSYNC, &env), 0);
-	assert_int_equal(add(env, "{\"id\":\"dddddddd-0000-4000-8000-000000000001\",\"type\":\"room.opened\","
-	    "\"stream\":\"room:first\",\"occurred\":\"2025-03-01\",\"actor\":\"t\",\"data\":{\"name\":\"r\"}}",
-	    &seq, &stored), 0);
-	b.want_filter = 0;
+	assert_int_equal(add(env, BIG_FIRST, &seq, &stored), 0);
+	b.before = BIG_FIRST;
 	b.checked = 0;
 	assert_int_equal(jn_write(env, big_txn, &b), 0);
 	assert_true(b.checked);
 	assert_int_equal(jn_txn_begin(env, JN_TXN_RDONLY, &txn), 0);
 	assert_int_equal(jn_verify(txn, &rep, NULL, NULL), 0);
-	assert_int_equal(rep.events, BIG_N + 2);
+	assert_int_equal(rep.events, BIG_N + 3);
+	assert_int_equal(jn_stream_version(txn, JN_STR("room:first"), &version), 0);
+	assert_int_equal(version, 2);
 	jn_txn_abort(txn);
 	jn_env_close(env);
 	jn_pd_max = pd;
