@@ -148,8 +148,8 @@ struct jn_txn {
  * fixed period was either costly (minor faults of hot pages after every
  * release) or let the pages the kernel maps around each random read (64 KB
  * a fault) pile up to hundreds of MB between two releases. */
-#define JN_RELEASE_STEPS 4096
-#define JN_RELEASE_RSS (128ull << 20)
+#define JN_RELEASE_STEPS 512
+#define JN_RELEASE_RSS (64ull << 20)
 void jn_release_step(jn_env *env);
 void jn_release_map(jn_env *env);
 
