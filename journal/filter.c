@@ -13,13 +13,14 @@
  * key the transaction writes goes through it too.  A key the filter has
  * never seen is then certainly not in the index; a key it may have seen is
  * looked up as before.  (No other writer can add keys meanwhile: the
- * transaction holds LMDB's write lock.)  The filter is a blocked Bloom filter (one 64-byte block a
- * key, JN_FILTER_BITS of it set): a lookup costs one cache miss.
+ * transaction holds LMDB's write lock.)  The filter is a blocked Bloom
+ * filter (one 64-byte block a key, FILTER_BITS of it set): a lookup costs
+ * one cache miss.
  *
  * It is decided once per transaction, at the first time the transaction
  * writes such entries out before its commit (an overflow); a small write
- * (every durable append) never builds one.  Past JN_FILTER_KEYS keys it
- * would answer "maybe" too often: it switches itself off.
+ * (every durable append) never builds one.  Past the keys it was made for
+ * it would answer "maybe" too often: it switches itself off.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,7 +29,7 @@
 #include "internal.h"
 
 #define BLOCK_WORDS 8		/* 512 bits: one cache line */
-#define JN_FILTER_BITS 6
+#define FILTER_BITS 6
 
 /* The block and the bits of a key: block from the top half of the hash,
  * the bit positions (9 bits each) from a second mix of it. */
@@ -79,7 +80,7 @@ jn_filter_add(jn_filter *f, uint64_t h)
 	}
 	b = f->bits + block_of(f, h) * BLOCK_WORDS;
 	x = bits_of(h);
-	for (i = 0; i < JN_FILTER_BITS; i++, x >>= 9)
+	for (i = 0; i < FILTER_BITS; i++, x >>= 9)
 		b[(x >> 6) & 7] |= 1ull << (x & 63);
 	f->n++;
 }
@@ -95,7 +96,7 @@ jn_filter_absent(const jn_filter *f, uint64_t h)
 		return 0;
 	b = f->bits + block_of(f, h) * BLOCK_WORDS;
 	x = bits_of(h);
-	for (i = 0; i < JN_FILTER_BITS; i++, x >>= 9)
+	for (i = 0; i < FILTER_BITS; i++, x >>= 9)
 		if ((b[(x >> 6) & 7] & (1ull << (x & 63))) == 0)
 			return 1;
 	return 0;
@@ -153,4 +154,26 @@ jn_filter_decide(jn_txn *txn, jn_filter *f, uint64_t keys, int overflow,
 	}
 	f->decided = 1;
 	return rc;
+}
+
+int
+jn_filter_scan(jn_txn *txn, jn_filter *f, uint8_t prefix, MDB_cursor_op next,
+    int (*add)(jn_filter *, const MDB_val *, const MDB_val *))
+{
+	MDB_cursor *cur;
+	MDB_val k = { 1, &prefix }, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn->mdb, txn->env->index, &cur)) != 0)
+		return jn_mdb_rc(NULL, rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && f->on;
+	    rc = mdb_cursor_get(cur, &k, &v, next)) {
+		if (k.mv_size < 1 || ((const uint8_t *)k.mv_data)[0] != prefix)
+			break;
+		if ((rc = add(f, &k, &v)) != 0)
+			break;
+		jn_release_step(txn->env);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : jn_mdb_rc(NULL, rc);
 }

@@ -166,33 +166,25 @@ sort_cmp(const void *a, const void *b)
 	return key_cmp((const char *)x->key, x->n, (const char *)y->key, y->n);
 }
 
-/* The streams the index holds, into f (jn_filter_decide()): a key each,
- * hashed by name as the cache hashes it. */
+/* A stream key of the index into f, hashed by name as the cache hashes it. */
+static int
+add_stream(jn_filter *f, const MDB_val *k, const MDB_val *v)
+{
+	char name[JN_MAX_STREAM + 1];
+	size_t n = jn_ix_stream_name(k->mv_data, k->mv_size, name);
+
+	(void)v;
+	if (n == 0)
+		return JN_ECORRUPT;
+	jn_filter_add(f, hash_bytes(name, n));
+	return 0;
+}
+
+/* The streams the index holds, into f (jn_filter_decide()): every key. */
 static int
 existing_streams(jn_txn *txn, jn_filter *f)
 {
-	MDB_cursor *cur;
-	uint8_t first = JN_IX_STREAM;
-	MDB_val k = { 1, &first }, v;
-	char name[JN_MAX_STREAM + 1];
-	size_t n;
-	int rc;
-
-	if ((rc = mdb_cursor_open(txn->mdb, txn->env->index, &cur)) != 0)
-		return jn_mdb_rc(NULL, rc);
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && f->on;
-	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP)) {
-		if (k.mv_size < 1 || ((const uint8_t *)k.mv_data)[0] != JN_IX_STREAM)
-			break;
-		if ((n = jn_ix_stream_name(k.mv_data, k.mv_size, name)) == 0) {
-			rc = JN_ECORRUPT;
-			break;
-		}
-		jn_filter_add(f, hash_bytes(name, n));
-		jn_release_step(txn->env);
-	}
-	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc < 0 && rc > -30900 ? jn_mdb_rc(NULL, rc) : rc;
+	return jn_filter_scan(txn, f, JN_IX_STREAM, MDB_NEXT_NODUP, add_stream);
 }
 
 /* Writes the new stream entries, in key order; overflow: the cache is full

@@ -103,6 +103,11 @@ uint64_t jn_filter_id_hash(const uint8_t id[JN_ID_LEN]);
  * none.  existing()'s error is returned (the filter is then off). */
 int jn_filter_decide(jn_txn *txn, jn_filter *f, uint64_t keys, int overflow,
     int (*existing)(jn_txn *, jn_filter *));
+/* For existing(): walks the index's keys beginning with prefix (next:
+ * MDB_NEXT for every entry, MDB_NEXT_NODUP for every key), add() puts
+ * each into f (JN_ECORRUPT for one it cannot read), until f is full. */
+int jn_filter_scan(jn_txn *txn, jn_filter *f, uint8_t prefix, MDB_cursor_op next,
+    int (*add)(jn_filter *, const MDB_val *, const MDB_val *));
 
 /* headcache.c: a write transaction's cache of `heads` records. */
 typedef struct jn_headcache {

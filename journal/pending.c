@@ -80,7 +80,9 @@ jn_pd_find_id(jn_txn *txn, const uint8_t id[JN_ID_LEN], uint64_t *seqp)
 int
 jn_pd_absent(const jn_txn *txn, const uint8_t id[JN_ID_LEN])
 {
-	return jn_filter_absent(&txn->pending.written, jn_filter_id_hash(id));
+	/* Every append asks: no hash when there is no filter. */
+	return txn->pending.written.on &&
+	    jn_filter_absent(&txn->pending.written, jn_filter_id_hash(id));
 }
 
 void
@@ -206,34 +208,25 @@ after_last(jn_txn *txn, MDB_dbi dbi, const uint8_t id[JN_ID_LEN], size_t n)
 	return after;
 }
 
-/* The ids the index holds, into f (jn_filter_decide()): one entry each,
- * 'u' . id[0..8) -> id[8..16) . seq, the last kind of key in the index. */
+/* An id entry of the index into f: 'u' . id[0..8) -> id[8..16) . seq. */
+static int
+add_id(jn_filter *f, const MDB_val *k, const MDB_val *v)
+{
+	uint8_t id[JN_ID_LEN];
+
+	if (k->mv_size != 9 || v->mv_size != JN_IX_VAL)
+		return JN_ECORRUPT;
+	memcpy(id, (const uint8_t *)k->mv_data + 1, 8);
+	memcpy(id + 8, v->mv_data, 8);
+	jn_filter_add(f, jn_filter_id_hash(id));
+	return 0;
+}
+
+/* The ids the index holds, into f (jn_filter_decide()): every entry. */
 static int
 existing_ids(jn_txn *txn, jn_filter *f)
 {
-	MDB_cursor *cur;
-	uint8_t first = JN_IX_ID, id[JN_ID_LEN];
-	MDB_val k = { 1, &first }, v;
-	int rc;
-
-	if ((rc = mdb_cursor_open(txn->mdb, txn->env->index, &cur)) != 0)
-		return jn_mdb_rc(NULL, rc);
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && f->on;
-	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		const uint8_t *key = k.mv_data;
-		if (k.mv_size < 1 || key[0] != JN_IX_ID)
-			break;
-		if (k.mv_size != 9 || v.mv_size != JN_IX_VAL) {
-			rc = JN_ECORRUPT;
-			break;
-		}
-		memcpy(id, key + 1, 8);
-		memcpy(id + 8, v.mv_data, 8);
-		jn_filter_add(f, jn_filter_id_hash(id));
-		jn_release_step(txn->env);
-	}
-	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc < 0 && rc > -30900 ? jn_mdb_rc(NULL, rc) : rc;
+	return jn_filter_scan(txn, f, JN_IX_ID, MDB_NEXT, add_id);
 }
 
 int

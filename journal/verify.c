@@ -203,7 +203,6 @@ typedef struct chainer {
 	uint64_t made, taken, hashed;	/* batches handed over, taken, hashed */
 	chain_batch slot[CH_SLOTS];
 	chain_batch own;		/* the batch being filled */
-	uint64_t next_seq;		/* of the next value pushed */
 	const uint8_t *last;		/* the stored hash of the last value pushed */
 	uint64_t bad;			/* first seq whose link fails, 0 (under mu) */
 	const uint8_t *bad_prev;	/* the stored hash before it */
@@ -276,7 +275,7 @@ chain_start(chainer *c)
 {
 	memset(c, 0, offsetof(chainer, slot));
 	c->own.n = 0;
-	c->own.seq = c->next_seq = 1;
+	c->own.seq = 1;
 	c->last = zero_hash;
 	c->bad = 0;
 	c->bad_prev = NULL;
@@ -318,7 +317,6 @@ chain_push(chainer *c, const void *p, size_t n)
 	/* A value too short to hold a hash fails its own link (the walk
 	 * names it first: jn_vcheck_event()). */
 	c->last = n >= JN_HASH_LEN ? (const uint8_t *)p + n - JN_HASH_LEN : zero_hash;
-	c->next_seq++;
 	if (c->own.n == CH_BATCH)
 		chain_flush(c);
 }

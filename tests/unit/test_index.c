@@ -315,11 +315,35 @@ test_filter_large_txn(void **state)
 	jn_hc_max = hc;
 }
 
+/* A write transaction on database name of the journal, straight through
+ * LMDB: the library's checks are what the tests below go around. */
+static MDB_txn *
+raw_begin(const char *name, MDB_dbi *dbi)
+{
+	MDB_env *mdb;
+	MDB_txn *t;
+
+	assert_int_equal(mdb_env_create(&mdb), 0);
+	assert_int_equal(mdb_env_set_maxdbs(mdb, 8), 0);
+	assert_int_equal(mdb_env_open(mdb, dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(mdb, NULL, 0, &t), 0);
+	assert_int_equal(mdb_dbi_open(t, name, 0, dbi), 0);
+	return t;
+}
+
+static void
+raw_commit(MDB_txn *t)
+{
+	MDB_env *mdb = mdb_txn_env(t);
+
+	assert_int_equal(mdb_txn_commit(t), 0);
+	mdb_env_close(mdb);
+}
+
 /* Changes the last entry of stream (its head) behind the library's back. */
 static void
 poke_head(const char *stream, size_t at, uint8_t byte)
 {
-	MDB_env *mdb;
 	MDB_txn *t;
 	MDB_dbi dbi;
 	MDB_cursor *cur;
@@ -328,11 +352,7 @@ poke_head(const char *stream, size_t at, uint8_t byte)
 
 	k.mv_size = jn_ix_stream_key(jn_str_c(stream), key);
 	k.mv_data = key;
-	assert_int_equal(mdb_env_create(&mdb), 0);
-	assert_int_equal(mdb_env_set_maxdbs(mdb, 8), 0);
-	assert_int_equal(mdb_env_open(mdb, dir, 0, 0600), 0);
-	assert_int_equal(mdb_txn_begin(mdb, NULL, 0, &t), 0);
-	assert_int_equal(mdb_dbi_open(t, "index", 0, &dbi), 0);
+	t = raw_begin("index", &dbi);
 	assert_int_equal(mdb_cursor_open(t, dbi, &cur), 0);
 	assert_int_equal(mdb_cursor_get(cur, &k, &v, MDB_SET_KEY), 0);
 	assert_int_equal(mdb_cursor_get(cur, &k, &v, MDB_LAST_DUP), 0);
@@ -344,8 +364,7 @@ poke_head(const char *stream, size_t at, uint8_t byte)
 	v.mv_size = JN_IX_VAL, v.mv_data = val;
 	assert_int_equal(mdb_put(t, dbi, &k, &v, 0), 0);
 	mdb_cursor_close(cur);
-	assert_int_equal(mdb_txn_commit(t), 0);
-	mdb_env_close(mdb);
+	raw_commit(t);
 }
 
 static void
@@ -394,18 +413,13 @@ test_verify_damaged_head(void **state)
 static void
 poke_event(uint64_t seq, size_t from_end)
 {
-	MDB_env *mdb;
 	MDB_txn *t;
 	MDB_dbi dbi;
 	uint8_t key[8], *val;
 	MDB_val k = { 8, key }, v;
 
 	jn_put_u64(key, seq);
-	assert_int_equal(mdb_env_create(&mdb), 0);
-	assert_int_equal(mdb_env_set_maxdbs(mdb, 8), 0);
-	assert_int_equal(mdb_env_open(mdb, dir, 0, 0600), 0);
-	assert_int_equal(mdb_txn_begin(mdb, NULL, 0, &t), 0);
-	assert_int_equal(mdb_dbi_open(t, "events", 0, &dbi), 0);
+	t = raw_begin("events", &dbi);
 	assert_int_equal(mdb_get(t, dbi, &k, &v), 0);
 	assert_non_null(val = malloc(v.mv_size));
 	memcpy(val, v.mv_data, v.mv_size);
@@ -413,8 +427,7 @@ poke_event(uint64_t seq, size_t from_end)
 	v.mv_data = val;
 	assert_int_equal(mdb_put(t, dbi, &k, &v, 0), 0);
 	free(val);
-	assert_int_equal(mdb_txn_commit(t), 0);
-	mdb_env_close(mdb);
+	raw_commit(t);
 }
 
 #define CHAIN_N 20000
@@ -472,6 +485,74 @@ test_verify_chain_two_cores(void **state)
 	jn_env_close(env);
 }
 
+/* Appends BIG_N new rooms, stopping at the first failure. */
+static int
+rooms_txn(jn_txn *txn, void *arg)
+{
+	char line[400];
+	int i, rc = 0;
+
+	(void)arg;
+	for (i = 1; i <= BIG_N && rc == 0; i++) {
+		snprintf(line, sizeof line, BIG_ROOM, i, i);
+		rc = append_line(txn, line, JN_ANY_VERSION, NULL, NULL);
+	}
+	return rc;
+}
+
+/* A key of the index the filter cannot read, met when a large transaction
+ * reads the index into its filter: the transaction fails as corrupt and
+ * stores nothing. */
+static void
+filter_reads_bad_key(const uint8_t *badkey, size_t n, size_t pd, size_t hc)
+{
+	size_t pd0 = jn_pd_max, hc0 = jn_hc_max;
+	static const uint8_t val[JN_IX_VAL] = { 0 };
+	MDB_val k = { n, (void *)badkey }, v = { JN_IX_VAL, (void *)val };
+	jn_env *env;
+	jn_txn *txn;
+	MDB_txn *t;
+	MDB_dbi dbi;
+	uint64_t head;
+
+	assert_int_equal(jn_env_open(dir, JN_CREATE | JN_NOSYNC, &env), 0);
+	assert_int_equal(add(env, BIG_FIRST, NULL, NULL), 0);
+	jn_env_close(env);
+	t = raw_begin("index", &dbi);
+	assert_int_equal(mdb_put(t, dbi, &k, &v, 0), 0);
+	raw_commit(t);
+
+	jn_pd_max = pd;
+	jn_hc_max = hc;
+	assert_int_equal(jn_env_open(dir, JN_NOSYNC, &env), 0);
+	assert_int_equal(jn_write(env, rooms_txn, NULL), JN_ECORRUPT);
+	assert_int_equal(jn_txn_begin(env, JN_TXN_RDONLY, &txn), 0);
+	assert_int_equal(jn_head(txn, &head, NULL), 0);
+	assert_int_equal(head, 1);
+	jn_txn_abort(txn);
+	jn_env_close(env);
+	jn_pd_max = pd0;
+	jn_hc_max = hc0;
+}
+
+static void
+test_filter_bad_id_key(void **state)
+{
+	static const uint8_t key[4] = { 'u', 1, 2, 3 };	/* an id key is 9 bytes */
+
+	(void)state;
+	filter_reads_bad_key(key, sizeof key, 50, 100000);
+}
+
+static void
+test_filter_bad_stream_key(void **state)
+{
+	static const uint8_t key[4] = { 's', 0x01, 2, 3 };	/* a case's is 18 */
+
+	(void)state;
+	filter_reads_bad_key(key, sizeof key, 100000, 40);
+}
+
 int
 main(void)
 {
@@ -481,6 +562,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ids_sharing_a_prefix, setup, teardown),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test_setup_teardown(test_filter_large_txn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_filter_bad_id_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_filter_bad_stream_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_damaged_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_chain_two_cores, setup, teardown),
 	};
